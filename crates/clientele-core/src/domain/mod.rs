@@ -1,0 +1,23 @@
+//! Pure domain types: values that can only hold valid data, and business rules. No I/O.
+
+pub mod audit;
+pub mod auth;
+pub mod email;
+pub mod page;
+pub mod secret;
+pub mod team;
+pub mod user;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use uuid::Uuid;
+
+/// Record identifiers are UUIDv7: unique across nodes and ordered by creation time.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// Now, in UTC, truncated to microseconds: the precision both databases keep, so a
+/// value read back equals the value written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}

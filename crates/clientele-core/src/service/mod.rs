@@ -1,0 +1,98 @@
+//! Use cases. Each public method takes the acting [`Actor`], asks the permission
+//! checkpoint ([`crate::authz`]), validates input into domain types, and calls the store
+//! with the audit entry of the change.
+
+mod audit;
+mod auth;
+mod teams;
+mod tokens;
+mod users;
+
+pub use auth::{LoginOutcome, NewSessionCookie};
+pub use teams::{CreateTeamRequest, UpdateTeamRequest};
+pub use tokens::{CreateTokenRequest, CreatedToken};
+pub use users::{CreateUserRequest, UpdateUserRequest};
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::authz::Actor;
+use crate::domain::audit::AuditEntry;
+use crate::domain::{new_id, now};
+use crate::store::Store;
+
+/// Knobs of the services, set from configuration.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// A session expires after this long without use.
+    pub session_idle: Duration,
+    /// Failed sign-ins allowed per account within `login_window` before 429.
+    pub login_max_failures_per_account: i64,
+    /// Failed sign-ins allowed per client address within `login_window` before 429.
+    pub login_max_failures_per_ip: i64,
+    pub login_window: Duration,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::days(14),
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 50,
+            login_window: Duration::minutes(15),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Services {
+    store: Arc<dyn Store>,
+    settings: ServiceSettings,
+}
+
+impl Services {
+    pub fn new(store: Arc<dyn Store>, settings: ServiceSettings) -> Self {
+        Self { store, settings }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &ServiceSettings {
+        &self.settings
+    }
+
+    pub async fn ready(&self) -> crate::Result<()> {
+        self.store.ping().await
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+}
+
+/// Builds the audit line for a change by `actor`.
+pub(crate) fn audit_entry(actor: &Actor, action: &str, entity_type: &str, entity_id: Uuid, changes: Value) -> AuditEntry {
+    AuditEntry {
+        id: new_id(),
+        at: now(),
+        actor_id: actor.audit_id(),
+        actor_name: actor.name.clone(),
+        action: action.to_owned(),
+        entity_type: entity_type.to_owned(),
+        entity_id,
+        changes,
+    }
+}
+
+/// Checks an `If-Match` version against the current one before any work is done.
+pub(crate) fn check_version(expected: Option<i64>, current: i64) -> crate::Result<()> {
+    match expected {
+        Some(v) if v != current => Err(crate::Error::PreconditionFailed { current }),
+        _ => Ok(()),
+    }
+}
