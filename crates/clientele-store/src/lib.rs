@@ -6,6 +6,7 @@ pub mod migrate;
 mod keyset;
 mod platform;
 mod sessions;
+pub mod testing;
 
 use std::fmt;
 
