@@ -1,0 +1,142 @@
+//! The JSON API under `/api/v1`. Handlers are thin: parse, call the service, shape the
+//! answer. The OpenAPI document is generated from these handlers' annotations.
+
+mod audit;
+mod auth;
+mod docs;
+mod teams;
+mod tokens;
+pub mod users;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::extract::etag;
+use crate::state::AppState;
+use clientele_core::Error;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Clientele API",
+        description = "The JSON API of Clientele, a self-hosted CRM. Everything the web UI does is available here.\n\n\
+        Authenticate with `POST /api/v1/auth/login` (sets a session cookie and returns a token) or an API token \
+        sent as `Authorization: Bearer <token>`. Errors are RFC 9457 problem documents. Lists use cursor \
+        pagination (`limit`, `cursor`, `sort`). Records carry `version`; send it back as `If-Match` to avoid \
+        overwriting someone else's change (412). POST accepts `Idempotency-Key`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "auth", description = "Sign-in, sessions and the current user"),
+        (name = "users", description = "Users of this Clientele"),
+        (name = "teams", description = "Teams and departments"),
+        (name = "tokens", description = "API tokens"),
+        (name = "audit", description = "Who changed what"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+        );
+        openapi.security = Some(vec![
+            utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new()),
+            utoipa::openapi::security::SecurityRequirement::new("session", Vec::<String>::new()),
+        ]);
+    }
+}
+
+/// The `/api/v1` router and the OpenAPI document describing it.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::get_user, users::update_user))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(teams::list_teams, teams::create_team))
+        .routes(routes!(teams::get_team, teams::update_team, teams::delete_team))
+        .routes(routes!(tokens::list_tokens, tokens::create_token))
+        .routes(routes!(tokens::revoke_token))
+        .routes(routes!(audit::list_audit))
+        .split_for_parts();
+    let mut openapi = openapi;
+    // Paths were declared relative to /api/v1.
+    let paths = std::mem::take(&mut openapi.paths.paths);
+    openapi.paths.paths = paths.into_iter().map(|(p, item)| (format!("/api/v1{p}"), item)).collect();
+    (router, openapi)
+}
+
+/// Everything under /api: the versioned API, its document, and a problem+json 404.
+pub fn mount(openapi_json: std::sync::Arc<String>) -> Router<AppState> {
+    let (v1, _) = router();
+    Router::new()
+        .nest("/api/v1", v1.fallback(not_found))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let body = openapi_json.clone();
+                async move {
+                    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.as_str().to_owned())
+                }
+            }),
+        )
+        .merge(docs::routes())
+}
+
+pub fn openapi_json() -> anyhow::Result<String> {
+    let (_, doc) = router();
+    Ok(doc.to_pretty_json()?)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::Core(Error::NotFound("resource"))
+}
+
+/// Query parameters of list endpoints.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Free-text search.
+    pub q: Option<String>,
+    /// Page size, 1..=500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Field to sort by; prefix with `-` for descending.
+    pub sort: Option<String>,
+}
+
+/// A record with its version as `ETag`.
+pub fn with_etag<T: Serialize>(status: StatusCode, version: i64, body: T) -> Response {
+    let mut resp = (status, axum::Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag(version)) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
+}
+
+pub fn page_error(errors: Vec<clientele_core::FieldError>) -> ApiError {
+    ApiError::Core(Error::Validation(errors))
+}
+pub use users::USER_SORTS;

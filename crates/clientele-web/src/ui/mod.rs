@@ -1,0 +1,276 @@
+//! The server-rendered web UI. Every page works as plain HTML forms and links; htmx (boosted
+//! navigation, partial swaps, toasts) makes it smoother where it is loaded.
+
+mod home;
+mod login;
+mod settings;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use clientele_core::Error;
+use clientele_core::domain::user::Role;
+
+use crate::assets;
+use crate::auth::{Authenticated, FLASH_COOKIE, cookie, urlencode};
+use crate::error::{classify, log_internal};
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(login::login_get).post(login::login_post))
+        .route("/logout", post(login::logout_post))
+        .route("/contacts", get(home::section))
+        .route("/companies", get(home::section))
+        .route("/deals", get(home::section))
+        .route("/tasks", get(home::section))
+        .route("/inbox", get(home::section))
+        .route("/reports", get(home::section))
+        .route("/settings", get(settings::index))
+        .route("/settings/profile", get(settings::profile_get).post(settings::profile_post))
+        .route("/settings/password", post(settings::password_post))
+        .route("/settings/users", get(settings::users_get).post(settings::users_post))
+        .route("/settings/users/{id}", get(settings::user_edit_get).post(settings::user_edit_post))
+        .route("/settings/users/{id}/password", post(settings::user_password_post))
+        .route("/settings/teams", get(settings::teams_get).post(settings::teams_post))
+        .route("/settings/teams/{id}/delete", post(settings::team_delete_post))
+        .route("/settings/tokens", get(settings::tokens_get).post(settings::tokens_post))
+        .route("/settings/tokens/{id}/revoke", post(settings::token_revoke_post))
+        .route("/settings/audit", get(settings::audit_get))
+}
+
+/// Navigation entries: (path, i18n key, icon).
+pub const NAV: &[(&str, &str, &str)] = &[
+    ("/", "nav-home", "home"),
+    ("/contacts", "nav-contacts", "user"),
+    ("/companies", "nav-companies", "building"),
+    ("/deals", "nav-deals", "funnel"),
+    ("/tasks", "nav-tasks", "check"),
+    ("/inbox", "nav-inbox", "inbox"),
+    ("/reports", "nav-reports", "chart"),
+    ("/settings", "nav-settings", "gear"),
+];
+
+/// What every page around the content needs: translator, the user, CSRF token, the active
+/// navigation entry and a flash message.
+pub struct Chrome {
+    pub t: Tr,
+    pub lang: &'static str,
+    pub user_name: String,
+    pub user_email: String,
+    pub user_initials: String,
+    pub role: String,
+    pub is_admin: bool,
+    pub can_audit: bool,
+    pub csrf: String,
+    pub active: String,
+    pub flash: Option<String>,
+    pub title: String,
+    pub css: String,
+    pub js: String,
+    pub htmx: String,
+    pub favicon: String,
+}
+
+impl Chrome {
+    pub fn anonymous(state: &AppState, headers: &HeaderMap, title_key: &str) -> Self {
+        let lang = state.i18n().negotiate(None, accept_language(headers));
+        let t = state.tr(lang);
+        Self {
+            title: t.get(title_key),
+            t,
+            lang,
+            user_name: String::new(),
+            user_email: String::new(),
+            user_initials: String::new(),
+            role: String::new(),
+            is_admin: false,
+            can_audit: false,
+            csrf: String::new(),
+            active: String::new(),
+            flash: None,
+            css: assets::url("app.css"),
+            js: assets::url("app.js"),
+            htmx: assets::url("htmx.min.js"),
+            favicon: assets::url("favicon.svg"),
+        }
+    }
+
+    pub async fn for_user(state: &AppState, headers: &HeaderMap, auth: &Authenticated, active: &str, title_key: &str) -> Self {
+        let user = state.services().get_user(&auth.actor, auth.actor.user_id).await.ok();
+        let setting = user.as_ref().and_then(|u| u.locale.clone());
+        let lang = state.i18n().negotiate(setting.as_deref(), accept_language(headers));
+        let mut c = Self::anonymous(state, headers, title_key);
+        c.t = state.tr(lang);
+        c.title = c.t.get(title_key);
+        c.lang = lang;
+        c.user_name = auth.actor.name.clone();
+        c.user_email = user.map(|u| u.email).unwrap_or_default();
+        c.user_initials = initials(&auth.actor.name);
+        c.role = c.t.get(&format!("role-{}", auth.actor.role.as_str()));
+        c.is_admin = auth.actor.role == Role::Admin;
+        c.can_audit = matches!(auth.actor.role, Role::Admin | Role::Head);
+        c.csrf = auth.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default();
+        c.active = active.to_owned();
+        c.flash = cookie(headers, FLASH_COOKIE)
+            .filter(|k| !k.is_empty() && k.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'))
+            .map(|k| c.t.get(&format!("flash-{k}")));
+        c
+    }
+
+    /// `hx-headers` value that makes htmx send the CSRF token with every request.
+    pub fn hx_headers(&self) -> String {
+        serde_json::json!({ "X-CSRF-Token": self.csrf }).to_string()
+    }
+
+    pub fn nav(&self) -> Vec<NavItem> {
+        NAV.iter()
+            .map(|(path, key, icon)| NavItem {
+                href: path,
+                label: self.t.get(key),
+                icon,
+                active: if *path == "/" { self.active == "/" } else { self.active.starts_with(path) },
+            })
+            .collect()
+    }
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub icon: &'static str,
+    pub active: bool,
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
+}
+
+pub fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
+}
+
+/// An htmx request for a fragment (boosted navigation wants whole pages).
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request") && !headers.contains_key("hx-boosted")
+}
+
+/// Renders a template as a response with the given status. A flash cookie that was shown is
+/// cleared in the same response.
+pub fn render<T: Template>(status: StatusCode, tpl: &T, shown_flash: bool) -> Response {
+    match tpl.render() {
+        Ok(html) => {
+            let mut r = (status, Html(html)).into_response();
+            if shown_flash {
+                r.headers_mut()
+                    .append(header::SET_COOKIE, HeaderValue::from_static("clientele_flash=; Path=/; Max-Age=0; SameSite=Lax"));
+            }
+            r
+        }
+        Err(e) => {
+            let msg = log_internal(&anyhow::Error::new(e).context("rendering a template"));
+            (StatusCode::INTERNAL_SERVER_ERROR, msg).into_response()
+        }
+    }
+}
+
+/// Redirect after a successful form post, with a flash message key shown on the next page.
+pub fn redirect_with_flash(to: &str, flash_key: &str) -> Response {
+    let mut r = Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}={flash_key}; Path=/; Max-Age=60; SameSite=Lax; HttpOnly")) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    status: u16,
+    heading: String,
+    message: String,
+}
+
+/// The same error for someone not signed in: no navigation around it.
+#[derive(Template)]
+#[template(path = "error_public.html")]
+struct PublicErrorPage {
+    c: Chrome,
+    status: u16,
+    heading: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "toast_partial.html")]
+struct Toast {
+    kind: &'static str,
+    message: String,
+}
+
+/// An error as the UI shows it: a page, or for htmx requests a toast swapped into the toast
+/// area (whatever the request targeted).
+pub fn error_page(state: &AppState, headers: &HeaderMap, auth: Option<&Authenticated>, e: Error) -> Response {
+    let (status, _, _) = classify(&e);
+    let lang = state.i18n().negotiate(None, accept_language(headers));
+    let t = state.tr(lang);
+    let (heading, message) = match &e {
+        Error::NotFound(_) => (t.get("error-404-title"), t.get("error-404-text")),
+        Error::Forbidden(m) => (t.get("error-403-title"), m.clone()),
+        Error::Validation(v) => {
+            (t.get("error-invalid-title"), v.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+        }
+        Error::Internal(err) => (t.get("error-500-title"), log_internal(err)),
+        other => (t.get("error-generic-title"), other.to_string()),
+    };
+    if is_htmx(headers) {
+        let toast = Toast { kind: "error", message: format!("{heading}: {message}") };
+        let mut r = render(status, &toast, false);
+        let h = r.headers_mut();
+        h.insert("hx-retarget", HeaderValue::from_static("#toasts"));
+        h.insert("hx-reswap", HeaderValue::from_static("beforeend"));
+        return r;
+    }
+    let mut c = Chrome::anonymous(state, headers, "error-generic-title");
+    if let Some(a) = auth {
+        c.user_name = a.actor.name.clone();
+        c.user_initials = initials(&a.actor.name);
+        c.csrf = a.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default();
+        c.is_admin = a.actor.role == Role::Admin;
+        c.can_audit = matches!(a.actor.role, Role::Admin | Role::Head);
+        c.role = c.t.get(&format!("role-{}", a.actor.role.as_str()));
+    }
+    c.title = heading.clone();
+    if auth.is_some() {
+        render(status, &ErrorPage { c, status: status.as_u16(), heading, message }, false)
+    } else {
+        render(status, &PublicErrorPage { c, status: status.as_u16(), heading, message }, false)
+    }
+}
+
+pub fn to_login_response(path: &str) -> Response {
+    let target = format!("/login?next={}", urlencode(path));
+    let mut r = Redirect::to(&target).into_response();
+    if let Ok(v) = HeaderValue::from_str(&target) {
+        r.headers_mut().insert("hx-redirect", v);
+    }
+    r
+}
+
+/// 404 for any unknown path (problem+json under /api, a page elsewhere).
+pub async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::Core(Error::NotFound("resource")).into_response();
+    }
+    let auth = crate::auth::resolve(&state, &headers, false).await.ok().flatten();
+    error_page(&state, &headers, auth.as_ref(), Error::NotFound("page"))
+}
