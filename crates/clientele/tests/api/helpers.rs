@@ -1,0 +1,159 @@
+use std::sync::Arc;
+
+use clientele::config::Config;
+use clientele::startup;
+use clientele_core::authz::Actor;
+use clientele_core::domain::user::User;
+use clientele_core::service::{CreateUserRequest, Services};
+use clientele_store::testing::{TestDb, postgres_url};
+use reqwest::{Client, Response, StatusCode, redirect};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `name::sqlite` and `name::postgres` tests from `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await.unwrap();
+                super::$name(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await else {
+                    eprintln!("CLIENTELE_TEST_DATABASE_URL not set: skipped on PostgreSQL");
+                    return;
+                };
+                super::$name(app).await;
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub services: Services,
+    _db: Arc<TestDb>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestApp {
+    /// `None` for PostgreSQL when no test database is configured.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        let db = match backend {
+            Backend::Sqlite => TestDb::sqlite().await.ok()?,
+            Backend::Postgres => TestDb::postgres(&postgres_url()?).await.expect("test schema"),
+        };
+        let cfg = Config {
+            listen: "127.0.0.1:0".into(),
+            database_url: db.url.expose().to_owned(),
+            db_max_connections: 5,
+            ..Config::default()
+        };
+        let store = startup::open_store(&cfg).await.expect("store");
+        let services = startup::services(&cfg, store);
+        let server = startup::Server::bind(&cfg, services.clone()).await.expect("bind");
+        let url = format!("http://{}", server.addr);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run(async move {
+            let _ = rx.await;
+        }));
+        Some(Self { url, services, _db: Arc::new(db), _stop: tx })
+    }
+
+    /// Creates a user directly through the services.
+    pub async fn user(&self, role: &str, email: &str) -> User {
+        self.services
+            .create_user(
+                &Actor::system("test"),
+                CreateUserRequest {
+                    email: email.into(),
+                    name: format!("{role} {email}"),
+                    role: role.into(),
+                    password: PASSWORD.into(),
+                    team_id: None,
+                    locale: None,
+                    time_zone: None,
+                },
+            )
+            .await
+            .expect("create user")
+    }
+
+    pub fn client(&self) -> Client {
+        Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().expect("client")
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.url)
+    }
+
+    /// Signs in through the API; the returned client carries the session cookie.
+    pub async fn login(&self, email: &str) -> Session {
+        let client = self.client();
+        let r = client.post(self.api("/auth/login")).json(&json!({"email": email, "password": PASSWORD})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "login of {email}");
+        let body: Value = r.json().await.unwrap();
+        Session {
+            client,
+            token: body["token"].as_str().unwrap().to_owned(),
+            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// An admin signed in through the API.
+    pub async fn admin(&self) -> Session {
+        self.user("admin", "root@example.com").await;
+        self.login("root@example.com").await
+    }
+}
+
+/// A signed-in client: cookie session plus its bearer token and CSRF token.
+pub struct Session {
+    pub client: Client,
+    pub token: String,
+    pub csrf: String,
+}
+
+impl Session {
+    /// A fresh client (no cookies) authenticating with the session token as bearer.
+    pub fn bearer(&self) -> Client {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::AUTHORIZATION, format!("Bearer {}", self.token).parse().unwrap());
+        Client::builder().default_headers(h).redirect(redirect::Policy::none()).build().unwrap()
+    }
+}
+
+pub fn bearer_client(token: &str) -> Client {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    Client::builder().default_headers(h).redirect(redirect::Policy::none()).build().unwrap()
+}
+
+/// Asserts an RFC 9457 problem response and returns its body.
+pub async fn problem(r: Response, status: u16) -> Value {
+    assert_eq!(r.status().as_u16(), status, "status");
+    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert_eq!(ct, "application/problem+json", "content type");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["detail"].as_str().is_some());
+    body
+}
+
+/// The field names listed in a problem's `errors`.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect()).unwrap_or_default()
+}

@@ -1,0 +1,10 @@
+//! End-to-end API and web tests: each test starts the real server on a free port with a
+//! fresh database, on SQLite and (when CLIENTELE_TEST_DATABASE_URL is set) on PostgreSQL.
+//! One test binary on purpose: linking is the slow part of a test build.
+
+mod helpers;
+
+mod auth;
+mod conventions;
+mod permissions;
+mod ui;
