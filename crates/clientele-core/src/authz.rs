@@ -76,7 +76,10 @@ pub enum Scope {
     /// Records owned by this user.
     Own(Uuid),
     /// Records owned by this user or by anyone in these teams.
-    Teams { user: Uuid, teams: Vec<Uuid> },
+    Teams {
+        user: Uuid,
+        teams: Vec<Uuid>,
+    },
     All,
 }
 
@@ -158,12 +161,10 @@ pub fn check_create(actor: &Actor, kind: RecordKind, owner: Ownership) -> Result
 
 /// Checks an administrative area.
 pub fn check_area(actor: &Actor, area: Area, action: Action) -> Result<()> {
-    let allowed = match (actor.role, area, action) {
-        (Role::Admin, _, _) => true,
-        (_, Area::Directory, Action::Read) => true,
-        (Role::Head, Area::Audit, Action::Read) => true,
-        _ => false,
-    };
+    let allowed = matches!(
+        (actor.role, area, action),
+        (Role::Admin, _, _) | (_, Area::Directory, Action::Read) | (Role::Head, Area::Audit, Action::Read)
+    );
     if allowed {
         Ok(())
     } else {
@@ -274,10 +275,7 @@ mod tests {
             assert!(check_area(&a, Area::Directory, Action::Read).is_ok());
             assert_eq!(check_area(&a, Area::ManageUsers, Action::Create).is_ok(), role == Role::Admin);
             assert_eq!(check_area(&a, Area::Settings, Action::Update).is_ok(), role == Role::Admin);
-            assert_eq!(
-                check_area(&a, Area::Audit, Action::Read).is_ok(),
-                matches!(role, Role::Admin | Role::Head)
-            );
+            assert_eq!(check_area(&a, Area::Audit, Action::Read).is_ok(), matches!(role, Role::Admin | Role::Head));
         }
     }
 }

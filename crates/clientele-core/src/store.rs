@@ -105,13 +105,6 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: HealthStore
-        + UserStore
-        + TeamStore
-        + SessionStore
-        + TokenStore
-        + RateLimitStore
-        + AuditStore
-        + IdempotencyStore
+    T: HealthStore + UserStore + TeamStore + SessionStore + TokenStore + RateLimitStore + AuditStore + IdempotencyStore
 {
 }

@@ -16,8 +16,17 @@ pub enum SortKind {
 
 /// `AND ((col > $v) OR (col = $v AND id > $id))` (or `<` for descending), or "" without a
 /// cursor. `col` and `id_col` come from code, never from input.
-pub fn after_cursor(p: &mut Params, col: &str, id_col: &str, sort: &Sort, kind: SortKind, cursor: Option<&Cursor>) -> Result<String, Error> {
-    let Some(c) = cursor else { return Ok(String::new()) };
+pub fn after_cursor(
+    p: &mut Params,
+    col: &str,
+    id_col: &str,
+    sort: &Sort,
+    kind: SortKind,
+    cursor: Option<&Cursor>,
+) -> Result<String, Error> {
+    let Some(c) = cursor else {
+        return Ok(String::new());
+    };
     let op = if sort.descending { "<" } else { ">" };
     let bad = || Error::Validation(vec![FieldError::new("cursor", "is not a valid cursor")]);
     let v = match kind {

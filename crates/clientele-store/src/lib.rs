@@ -2,8 +2,8 @@
 //! PostgreSQL with one set of queries; [`connect`] picks the backend from the URL scheme.
 
 pub mod db;
-pub mod migrate;
 mod keyset;
+pub mod migrate;
 mod platform;
 mod sessions;
 pub mod testing;
@@ -11,8 +11,8 @@ pub mod testing;
 use std::fmt;
 
 use anyhow::Context;
-pub use db::{Backend, Db, PoolSettings};
 use clientele_core::Error;
+pub use db::{Backend, Db, PoolSettings};
 
 /// A database URL whose `Debug`/`Display` never shows the password.
 #[derive(Clone, PartialEq, Eq)]

@@ -63,7 +63,16 @@ pub(crate) async fn insert_audit(tx: &mut Tx, e: &AuditEntry) -> Result<()> {
     tx.execute(
         "INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity_type, entity_id, changes) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        args![e.id, e.at, e.actor_id, e.actor_name.clone(), e.action.clone(), e.entity_type.clone(), e.entity_id, e.changes.clone()],
+        args![
+            e.id,
+            e.at,
+            e.actor_id,
+            e.actor_name.clone(),
+            e.action.clone(),
+            e.entity_type.clone(),
+            e.entity_id,
+            e.changes.clone()
+        ],
     )
     .await
     .map_err(db_err("writing the audit log"))?;
@@ -257,7 +266,14 @@ struct TeamRow {
 
 impl From<TeamRow> for Team {
     fn from(r: TeamRow) -> Self {
-        Team { id: r.id, version: r.version, name: r.name, parent_id: r.parent_id, created_at: r.created_at, updated_at: r.updated_at }
+        Team {
+            id: r.id,
+            version: r.version,
+            name: r.name,
+            parent_id: r.parent_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
     }
 }
 
@@ -266,7 +282,10 @@ impl TeamStore for SqlStore {
     async fn list_teams(&self) -> Result<Vec<Team>> {
         let rows: Vec<TeamRow> = self
             .db
-            .fetch_all("SELECT id, version, name, parent_id, created_at, updated_at FROM teams ORDER BY name, id", vec![])
+            .fetch_all(
+                "SELECT id, version, name, parent_id, created_at, updated_at FROM teams ORDER BY name, id",
+                vec![],
+            )
             .await
             .map_err(db_err("listing teams"))?;
         Ok(rows.into_iter().map(Team::from).collect())
@@ -320,9 +339,7 @@ impl TeamStore for SqlStore {
             .map_err(db_err("counting sub-teams"))?;
         if members > 0 || children > 0 {
             return Err(Error::Conflict {
-                message: format!(
-                    "the team still has {members} member(s) and {children} sub-team(s); move them first"
-                ),
+                message: format!("the team still has {members} member(s) and {children} sub-team(s); move them first"),
                 field: None,
                 existing_id: None,
             });
@@ -359,8 +376,10 @@ impl AuditStore for SqlStore {
         use sea_query::{Alias, Expr, ExprTrait, Order, Query};
         // Built with sea-query: the filter set is open-ended and grows with the product.
         let mut q = Query::select();
-        q.columns(["id", "at", "actor_id", "actor_name", "action", "entity_type", "entity_id", "changes"].map(Alias::new))
-            .from(Alias::new("audit_log"));
+        q.columns(
+            ["id", "at", "actor_id", "actor_name", "action", "entity_type", "entity_id", "changes"].map(Alias::new),
+        )
+        .from(Alias::new("audit_log"));
         if let Some(t) = &f.entity_type {
             q.and_where(Expr::col(Alias::new("entity_type")).eq(t.clone()));
         }

@@ -196,7 +196,10 @@ impl TokenStore for SqlStore {
     async fn get_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>> {
         let row: Option<TokenRow> = self
             .db
-            .fetch_optional(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1"), args![hash.to_owned()])
+            .fetch_optional(
+                &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1"),
+                args![hash.to_owned()],
+            )
             .await
             .map_err(db_err("reading an API token"))?;
         Ok(row.map(ApiToken::from))
@@ -241,7 +244,10 @@ impl RateLimitStore for SqlStore {
     async fn count_auth_failures(&self, key: &str, since: DateTime<Utc>) -> Result<(i64, Option<DateTime<Utc>>)> {
         let row: (i64, Option<DateTime<Utc>>) = self
             .db
-            .fetch_optional("SELECT COUNT(*), MIN(at) FROM auth_failures WHERE key = $1 AND at > $2", args![key.to_owned(), since])
+            .fetch_optional(
+                "SELECT COUNT(*), MIN(at) FROM auth_failures WHERE key = $1 AND at > $2",
+                args![key.to_owned(), since],
+            )
             .await
             .map_err(db_err("counting failed sign-ins"))?
             .unwrap_or((0, None));
@@ -267,7 +273,13 @@ struct IdemRow {
 
 #[async_trait]
 impl IdempotencyStore for SqlStore {
-    async fn idempotency_begin(&self, user_id: Uuid, key: &str, request_hash: &str, at: DateTime<Utc>) -> Result<IdempotencyBegin> {
+    async fn idempotency_begin(
+        &self,
+        user_id: Uuid,
+        key: &str,
+        request_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<IdempotencyBegin> {
         // Claim the key by inserting it; the primary key makes concurrent claims safe.
         let inserted = self
             .db

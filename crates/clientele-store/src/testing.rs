@@ -63,10 +63,7 @@ impl TestDb {
 
 async fn sweep_old_schemas(admin: &Db, now: i64) {
     let Ok(names) = admin
-        .fetch_all::<(String,)>(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'clt\\_test\\_%'",
-            vec![],
-        )
+        .fetch_all::<(String,)>("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'clt\\_test\\_%'", vec![])
         .await
     else {
         return;

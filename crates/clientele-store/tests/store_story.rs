@@ -1,18 +1,22 @@
 //! The storage story: one sequence of checks run against SQLite always, and against
 //! PostgreSQL when CLIENTELE_TEST_DATABASE_URL is set. Each test gets its own database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 use chrono::{Duration, Utc};
+use clientele_core::Error;
 use clientele_core::domain::audit::{AuditEntry, AuditFilter};
 use clientele_core::domain::auth::{ApiToken, IdempotencyBegin, IdempotentResponse, Session};
 use clientele_core::domain::page::PageRequest;
 use clientele_core::domain::team::Team;
 use clientele_core::domain::user::{Role, User, UserWithSecret};
 use clientele_core::domain::{new_id, now};
-use clientele_core::store::{AuditStore, IdempotencyStore, RateLimitStore, SessionStore, TeamStore, TokenStore, UserStore};
-use clientele_core::Error;
+use clientele_core::store::{
+    AuditStore, IdempotencyStore, RateLimitStore, SessionStore, TeamStore, TokenStore, UserStore,
+};
+use clientele_store::SqlStore;
 use clientele_store::migrate::{self, Migration};
 use clientele_store::testing::{TestDb, postgres_url};
-use clientele_store::SqlStore;
 use uuid::Uuid;
 
 /// Runs `$body` (an async fn taking a `SqlStore`) on each backend as its own test.
@@ -149,8 +153,16 @@ async fn keyset_pages_are_stable_under_inserts(s: SqlStore, _db: &TestDb) {
 story!(teams_nest_and_refuse_deletion_with_members);
 async fn teams_nest_and_refuse_deletion_with_members(s: SqlStore, _db: &TestDb) {
     let at = now();
-    let sales = Team { id: new_id(), version: 1, name: "Sales".into(), parent_id: None, created_at: at, updated_at: at };
-    let east = Team { id: new_id(), version: 1, name: "Sales East".into(), parent_id: Some(sales.id), created_at: at, updated_at: at };
+    let sales =
+        Team { id: new_id(), version: 1, name: "Sales".into(), parent_id: None, created_at: at, updated_at: at };
+    let east = Team {
+        id: new_id(),
+        version: 1,
+        name: "Sales East".into(),
+        parent_id: Some(sales.id),
+        created_at: at,
+        updated_at: at,
+    };
     s.insert_team(&sales, &audit("team", sales.id, "create")).await.unwrap();
     s.insert_team(&east, &audit("team", east.id, "create")).await.unwrap();
     let dup = Team { id: new_id(), name: "sales".into(), ..sales.clone() };
@@ -158,8 +170,14 @@ async fn teams_nest_and_refuse_deletion_with_members(s: SqlStore, _db: &TestDb) 
     let mut u = user("c@example.com", "C", Role::Manager);
     u.user.team_id = Some(east.id);
     s.insert_user(&u, &audit("user", u.user.id, "create")).await.unwrap();
-    assert!(matches!(s.delete_team(sales.id, None, &audit("team", sales.id, "delete")).await, Err(Error::Conflict { .. })));
-    assert!(matches!(s.delete_team(east.id, None, &audit("team", east.id, "delete")).await, Err(Error::Conflict { .. })));
+    assert!(matches!(
+        s.delete_team(sales.id, None, &audit("team", sales.id, "delete")).await,
+        Err(Error::Conflict { .. })
+    ));
+    assert!(matches!(
+        s.delete_team(east.id, None, &audit("team", east.id, "delete")).await,
+        Err(Error::Conflict { .. })
+    ));
     assert_eq!(s.list_teams().await.unwrap().len(), 2);
 }
 
@@ -226,7 +244,8 @@ async fn idempotency_keys(s: SqlStore, _db: &TestDb) {
     assert_eq!(s.idempotency_begin(user, "k1", "req-a", at).await.unwrap(), IdempotencyBegin::Proceed);
     assert_eq!(s.idempotency_begin(user, "k1", "req-a", at).await.unwrap(), IdempotencyBegin::InProgress);
     assert_eq!(s.idempotency_begin(user, "k1", "req-b", at).await.unwrap(), IdempotencyBegin::Mismatch);
-    let resp = IdempotentResponse { status: 201, content_type: "application/json".into(), body: b"{\"id\":1}".to_vec() };
+    let resp =
+        IdempotentResponse { status: 201, content_type: "application/json".into(), body: b"{\"id\":1}".to_vec() };
     s.idempotency_complete(user, "k1", &resp).await.unwrap();
     assert_eq!(s.idempotency_begin(user, "k1", "req-a", at).await.unwrap(), IdempotencyBegin::Replay(resp));
     // Keys are per user.
@@ -278,7 +297,11 @@ async fn migrations_are_atomic_and_idempotent(s: SqlStore, db: &TestDb) {
     let mut list = migrate::migrations_for(store.db().backend()).to_vec();
     let next = list.last().unwrap().version + 1;
     list.push(Migration { version: next, name: "good", sql: "CREATE TABLE extra_good (id INTEGER PRIMARY KEY)" });
-    list.push(Migration { version: next + 1, name: "broken", sql: "CREATE TABLE extra_bad (id INTEGER PRIMARY KEY); SELEC nonsense" });
+    list.push(Migration {
+        version: next + 1,
+        name: "broken",
+        sql: "CREATE TABLE extra_bad (id INTEGER PRIMARY KEY); SELEC nonsense",
+    });
     let err = migrate::migrate_with(store.db(), &list).await.unwrap_err();
     assert!(format!("{err:#}").contains("broken"), "{err:#}");
     let tables: i64 = store

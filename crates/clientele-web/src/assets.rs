@@ -20,7 +20,11 @@ struct Asset {
 const ASSETS: &[Asset] = &[
     Asset { name: "app.css", mime: "text/css; charset=utf-8", bytes: include_bytes!("../static/app.css") },
     Asset { name: "app.js", mime: "text/javascript; charset=utf-8", bytes: include_bytes!("../static/app.js") },
-    Asset { name: "api-docs.js", mime: "text/javascript; charset=utf-8", bytes: include_bytes!("../static/api-docs.js") },
+    Asset {
+        name: "api-docs.js",
+        mime: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/api-docs.js"),
+    },
     Asset { name: "favicon.svg", mime: "image/svg+xml", bytes: include_bytes!("../static/favicon.svg") },
     Asset {
         name: "htmx.min.js",

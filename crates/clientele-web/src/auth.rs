@@ -103,12 +103,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> std::result::Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Authenticated>()
-            .cloned()
-            .map(ApiUser)
-            .ok_or_else(|| ApiError::Core(Error::Unauthenticated("sign in or send `Authorization: Bearer <token>`".into())))
+        parts.extensions.get::<Authenticated>().cloned().map(ApiUser).ok_or_else(|| {
+            ApiError::Core(Error::Unauthenticated("sign in or send `Authorization: Bearer <token>`".into()))
+        })
     }
 }
 
@@ -170,6 +167,17 @@ pub fn clear_cookie(state: &AppState, name: &str) -> String {
     format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
+/// The client's socket address when the server knows it (not in in-process tests).
+pub struct Peer(pub Option<std::net::SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> std::result::Result<Self, Self::Rejection> {
+        Ok(Peer(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,16 +198,5 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
-    }
-}
-
-/// The client's socket address when the server knows it (not in in-process tests).
-pub struct Peer(pub Option<std::net::SocketAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> std::result::Result<Self, Self::Rejection> {
-        Ok(Peer(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0)))
     }
 }

@@ -52,7 +52,9 @@ pub fn classify(e: &Error) -> (StatusCode, &'static str, &'static str) {
         Error::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input"),
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
         Error::Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
-        Error::PreconditionFailed { .. } => (StatusCode::PRECONDITION_FAILED, "version-mismatch", "Changed by someone else"),
+        Error::PreconditionFailed { .. } => {
+            (StatusCode::PRECONDITION_FAILED, "version-mismatch", "Changed by someone else")
+        }
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
         Error::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
         Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),

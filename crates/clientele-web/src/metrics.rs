@@ -23,7 +23,9 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let Ok(mut routes) = self.routes.lock() else { return };
+        let Ok(mut routes) = self.routes.lock() else {
+            return;
+        };
         let stats = routes.entry((method.to_owned(), route.to_owned())).or_default();
         *stats.count_by_status.entry(status).or_default() += 1;
         let secs = elapsed.as_secs_f64();
@@ -40,7 +42,9 @@ impl Metrics {
         let mut out = String::new();
         let _ = writeln!(out, "# HELP clientele_http_requests_total HTTP requests by route and status.");
         let _ = writeln!(out, "# TYPE clientele_http_requests_total counter");
-        let Ok(routes) = self.routes.lock() else { return out };
+        let Ok(routes) = self.routes.lock() else {
+            return out;
+        };
         for ((method, route), s) in routes.iter() {
             for (status, n) in &s.count_by_status {
                 let _ = writeln!(
@@ -55,7 +59,11 @@ impl Metrics {
         for ((method, route), s) in routes.iter() {
             let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
             for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "clientele_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}", s.buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "clientele_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                    s.buckets[i]
+                );
             }
             let _ = writeln!(out, "clientele_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
             let _ = writeln!(out, "clientele_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);

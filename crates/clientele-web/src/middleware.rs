@@ -9,10 +9,10 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use clientele_core::Error;
 use clientele_core::domain::auth::{IdempotencyBegin, IdempotentResponse};
 use clientele_core::domain::now;
 use clientele_core::domain::secret::same_secret;
-use clientele_core::Error;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{self, Authenticated, CSRF_HEADER};
@@ -48,11 +48,8 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     let resp = next.run(req).await;
     let elapsed = started.elapsed();
     state.metrics().observe(method.as_str(), &route, resp.status().as_u16(), elapsed);
@@ -112,7 +109,9 @@ pub async fn ui_auth(State(state): State<AppState>, mut req: Request, next: Next
                 let (parts, body) = req.into_parts();
                 let bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
                     Ok(b) => b,
-                    Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+                    Err(_) => {
+                        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+                    }
                 };
                 let token = form_field(&bytes, "_csrf");
                 req = Request::from_parts(parts, Body::from(bytes));
@@ -124,7 +123,9 @@ pub async fn ui_auth(State(state): State<AppState>, mut req: Request, next: Next
                 &state,
                 req.headers(),
                 resolved.as_ref(),
-                Error::Forbidden("the form has expired or did not come from this site; reload the page and try again".into()),
+                Error::Forbidden(
+                    "the form has expired or did not come from this site; reload the page and try again".into(),
+                ),
             );
         }
     }
@@ -135,7 +136,11 @@ pub async fn ui_auth(State(state): State<AppState>, mut req: Request, next: Next
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 pub fn peer(req: &Request) -> Option<SocketAddr> {
@@ -206,12 +211,8 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let content_type = rparts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json")
-        .to_owned();
+    let content_type =
+        rparts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json").to_owned();
     let stored = IdempotentResponse { status: status.as_u16(), content_type, body: body.to_vec() };
     if let Err(e) = store.idempotency_complete(user, &key, &stored).await {
         tracing::warn!(error = %e, "could not store an idempotent response");

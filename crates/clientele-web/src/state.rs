@@ -6,18 +6,12 @@ use crate::i18n::{I18n, Tr};
 use crate::metrics::Metrics;
 
 /// Settings of the HTTP edge.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WebSettings {
     /// Mark cookies `Secure` (set when served over TLS, or behind a TLS proxy).
     pub secure_cookies: bool,
     /// Trust `X-Forwarded-For` for the client address (only behind a proxy you run).
     pub trust_proxy: bool,
-}
-
-impl Default for WebSettings {
-    fn default() -> Self {
-        Self { secure_cookies: false, trust_proxy: false }
-    }
 }
 
 #[derive(Clone)]

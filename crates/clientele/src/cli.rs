@@ -175,7 +175,8 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     }
     let server = startup::Server::bind(&cfg, services.clone()).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = (!cfg.no_worker).then(|| tokio::spawn(startup::maintenance_loop(services.clone(), Duration::from_secs(300), stop_rx)));
+    let worker = (!cfg.no_worker)
+        .then(|| tokio::spawn(startup::maintenance_loop(services.clone(), Duration::from_secs(300), stop_rx)));
     println!();
     println!("  Clientele is running at http://{}  ({} database)", server.addr, services.backend());
     if cfg.demo {
@@ -283,7 +284,13 @@ async fn token(cfg: Config, cmd: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::Create { user, name, expires_days } => {
             let u = services.find_user_by_email(&Actor::system("cli"), &user).await.map_err(explain)?;
             // The token belongs to the user; the audit log records that the CLI made it.
-            let actor = Actor { user_id: u.id, name: format!("cli for {}", u.email), role: u.role, teams: vec![], kind: ActorKind::System };
+            let actor = Actor {
+                user_id: u.id,
+                name: format!("cli for {}", u.email),
+                role: u.role,
+                teams: vec![],
+                kind: ActorKind::System,
+            };
             let created = services
                 .create_token(&actor, CreateTokenRequest { name, expires_in_days: expires_days })
                 .await

@@ -105,6 +105,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's test jail fixes the error type
 mod tests {
     use super::*;
 

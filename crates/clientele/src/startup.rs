@@ -42,10 +42,8 @@ pub struct Server {
 
 impl Server {
     pub async fn bind(cfg: &Config, services: Services) -> anyhow::Result<Self> {
-        let state = AppState::new(
-            services,
-            WebSettings { secure_cookies: cfg.secure_cookies, trust_proxy: cfg.trust_proxy },
-        )?;
+        let state =
+            AppState::new(services, WebSettings { secure_cookies: cfg.secure_cookies, trust_proxy: cfg.trust_proxy })?;
         let router = clientele_web::app(state)?;
         let listener = TcpListener::bind(&cfg.listen).await.with_context(|| format!("listening on {}", cfg.listen))?;
         let addr = listener.local_addr()?;

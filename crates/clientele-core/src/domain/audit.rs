@@ -91,10 +91,7 @@ mod tests {
         let before = json!({"name": "Ann", "role": "manager", "version": 1, "team_id": null});
         let after = json!({"name": "Anna", "role": "manager", "version": 2, "team_id": "t1"});
         let d = diff(&before, &after);
-        assert_eq!(
-            d,
-            json!({"name": {"old": "Ann", "new": "Anna"}, "team_id": {"old": null, "new": "t1"}})
-        );
+        assert_eq!(d, json!({"name": {"old": "Ann", "new": "Anna"}, "team_id": {"old": null, "new": "t1"}}));
     }
 
     #[test]

@@ -29,10 +29,7 @@ impl NewPassword {
     pub fn parse(field: &str, input: &str) -> Result<Self, FieldError> {
         let n = input.chars().count();
         if n < MIN_PASSWORD_CHARS {
-            return Err(FieldError::new(
-                field,
-                format!("must be at least {MIN_PASSWORD_CHARS} characters long"),
-            ));
+            return Err(FieldError::new(field, format!("must be at least {MIN_PASSWORD_CHARS} characters long")));
         }
         if n > MAX_PASSWORD_CHARS {
             return Err(FieldError::new(field, format!("must be at most {MAX_PASSWORD_CHARS} characters long")));

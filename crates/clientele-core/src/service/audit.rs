@@ -5,7 +5,12 @@ use crate::domain::page::{Page, PageRequest};
 use crate::error::Result;
 
 impl Services {
-    pub async fn list_audit(&self, actor: &Actor, filter: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>> {
+    pub async fn list_audit(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEntry>> {
         check_area(actor, Area::Audit, Action::Read)?;
         self.store.list_audit(filter, page).await
     }

@@ -66,7 +66,13 @@ impl Services {
         self.store.clear_auth_failures(&email_key).await?;
         let session = self.open_session(&user, client).await?;
         self.store.record_login(user.id, now()).await?;
-        let actor = Actor { user_id: user.id, name: user.name.clone(), role: user.role, teams: vec![], kind: ActorKind::Session };
+        let actor = Actor {
+            user_id: user.id,
+            name: user.name.clone(),
+            role: user.role,
+            teams: vec![],
+            kind: ActorKind::Session,
+        };
         self.store
             .append_audit(&audit_entry(&actor, "login", "user", user.id, serde_json::json!({"ip": {"new": client.ip}})))
             .await?;
@@ -182,7 +188,9 @@ impl Services {
             p.add("new_password", "must differ from the current password");
         }
         p.into_result()?;
-        let Some(new_pw) = new_pw else { return Err(Error::invalid("new_password", "is invalid")) };
+        let Some(new_pw) = new_pw else {
+            return Err(Error::invalid("new_password", "is invalid"));
+        };
         let hash = hash_blocking(new_pw).await?;
         let audit = audit_entry(actor, "password_change", "user", user.id, serde_json::json!({}));
         self.store.set_password_hash(user.id, &hash, now(), &audit).await?;
@@ -202,5 +210,7 @@ pub(crate) async fn hash_blocking(password: NewPassword) -> Result<String> {
 }
 
 async fn tokio_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Internal(anyhow::anyhow!("password hashing task failed: {e}")))
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("password hashing task failed: {e}")))
 }

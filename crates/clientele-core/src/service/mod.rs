@@ -76,7 +76,13 @@ impl Services {
 }
 
 /// Builds the audit line for a change by `actor`.
-pub(crate) fn audit_entry(actor: &Actor, action: &str, entity_type: &str, entity_id: Uuid, changes: Value) -> AuditEntry {
+pub(crate) fn audit_entry(
+    actor: &Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: Uuid,
+    changes: Value,
+) -> AuditEntry {
     AuditEntry {
         id: new_id(),
         at: now(),

@@ -64,7 +64,13 @@ impl Services {
         Ok(team)
     }
 
-    pub async fn update_team(&self, actor: &Actor, id: Uuid, req: UpdateTeamRequest, if_match: Option<i64>) -> Result<Team> {
+    pub async fn update_team(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        req: UpdateTeamRequest,
+        if_match: Option<i64>,
+    ) -> Result<Team> {
         check_area(actor, Area::ManageUsers, Action::Update)?;
         let teams = self.store.list_teams().await?;
         let current = teams.iter().find(|t| t.id == id).cloned().ok_or(Error::NotFound("team"))?;

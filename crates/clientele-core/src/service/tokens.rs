@@ -81,7 +81,8 @@ impl Services {
             return Ok(token);
         }
         let at = now();
-        let audit = audit_entry(actor, "revoke", "api_token", id, serde_json::json!({"revoked_at": {"old": null, "new": at}}));
+        let audit =
+            audit_entry(actor, "revoke", "api_token", id, serde_json::json!({"revoked_at": {"old": null, "new": at}}));
         self.store.revoke_token(id, at, &audit).await?;
         self.store.get_token(id).await?.ok_or(Error::NotFound("api token"))
     }

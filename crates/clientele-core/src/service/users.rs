@@ -124,30 +124,30 @@ impl Services {
         check_version(if_match, current.version)?;
         let mut next = current.clone();
         let mut p = Problems::new();
-        if let Some(n) = &req.name {
-            if let Some(n) = p.check(user::parse_name("name", n, 200)) {
-                next.name = n;
-            }
+        if let Some(n) = &req.name
+            && let Some(n) = p.check(user::parse_name("name", n, 200))
+        {
+            next.name = n;
         }
-        if let Some(e) = &req.email {
-            if let Some(e) = p.check(user::parse_email("email", e)) {
-                next.email = e.to_string();
-            }
+        if let Some(e) = &req.email
+            && let Some(e) = p.check(user::parse_email("email", e))
+        {
+            next.email = e.to_string();
         }
-        if let Some(r) = &req.role {
-            if let Some(r) = p.check(user::parse_role("role", r)) {
-                next.role = r;
-            }
+        if let Some(r) = &req.role
+            && let Some(r) = p.check(user::parse_role("role", r))
+        {
+            next.role = r;
         }
-        if let Some(l) = &req.locale {
-            if let Some(l) = p.check(user::parse_locale("locale", l.as_deref().unwrap_or(""))) {
-                next.locale = l;
-            }
+        if let Some(l) = &req.locale
+            && let Some(l) = p.check(user::parse_locale("locale", l.as_deref().unwrap_or("")))
+        {
+            next.locale = l;
         }
-        if let Some(tz) = &req.time_zone {
-            if let Some(tz) = p.check(user::parse_time_zone("time_zone", tz)) {
-                next.time_zone = tz;
-            }
+        if let Some(tz) = &req.time_zone
+            && let Some(tz) = p.check(user::parse_time_zone("time_zone", tz))
+        {
+            next.time_zone = tz;
         }
         if let Some(team) = req.team_id {
             if let Some(t) = team

@@ -39,7 +39,11 @@ pub async fn create_team(
 /// One team.
 #[utoipa::path(get, path = "/teams/{id}", tag = "teams", params(("id" = Uuid, Path)),
     responses((status = 200, body = Team), (status = 404, body = Problem)))]
-pub async fn get_team(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_team(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
     let t = state.services().get_team(&user.actor, id).await?;
     Ok(with_etag(StatusCode::OK, t.version, t))
 }

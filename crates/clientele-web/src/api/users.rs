@@ -24,7 +24,8 @@ pub async fn list_users(
     ApiUser(user): ApiUser,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Page<User>>> {
-    let page = PageRequest::parse(q.limit, q.cursor.as_deref(), q.sort.as_deref(), USER_SORTS, "name").map_err(page_error)?;
+    let page =
+        PageRequest::parse(q.limit, q.cursor.as_deref(), q.sort.as_deref(), USER_SORTS, "name").map_err(page_error)?;
     Ok(Json(state.services().list_users(&user.actor, &page, q.q.as_deref()).await?))
 }
 
@@ -43,7 +44,11 @@ pub async fn create_user(
 /// One user.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = User), (status = 404, body = Problem)))]
-pub async fn get_user(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_user(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
     let u = state.services().get_user(&user.actor, id).await?;
     Ok(with_etag(StatusCode::OK, u.version, u))
 }

@@ -24,7 +24,11 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap, WebUser(use
     let me = s.get_user(&user.actor, user.actor.user_id).await.ok();
     let teams = s.list_teams(&user.actor).await.unwrap_or_default();
     let team_name = me.and_then(|m| m.team_id).and_then(|t| teams.into_iter().find(|x| x.id == t)).map(|t| t.name);
-    let tokens = s.list_tokens(&user.actor, false).await.map(|t| t.iter().filter(|x| x.revoked_at.is_none()).count()).unwrap_or(0);
+    let tokens = s
+        .list_tokens(&user.actor, false)
+        .await
+        .map(|t| t.iter().filter(|x| x.revoked_at.is_none()).count())
+        .unwrap_or(0);
     let shown = c.flash.is_some();
     let page = HomePage {
         c,

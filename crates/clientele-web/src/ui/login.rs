@@ -59,9 +59,9 @@ fn login_page(
     let login_csrf = random_token();
     let mut r = render(status, &LoginPage { c, email, next, login_csrf: login_csrf.clone(), error }, shown_flash);
     let secure = if state.settings().secure_cookies { "; Secure" } else { "" };
-    if let Ok(v) =
-        HeaderValue::from_str(&format!("{LOGIN_CSRF_COOKIE}={login_csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"))
-    {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={login_csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    )) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r

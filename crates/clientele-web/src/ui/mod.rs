@@ -100,7 +100,13 @@ impl Chrome {
         }
     }
 
-    pub async fn for_user(state: &AppState, headers: &HeaderMap, auth: &Authenticated, active: &str, title_key: &str) -> Self {
+    pub async fn for_user(
+        state: &AppState,
+        headers: &HeaderMap,
+        auth: &Authenticated,
+        active: &str,
+        title_key: &str,
+    ) -> Self {
         let user = state.services().get_user(&auth.actor, auth.actor.user_id).await.ok();
         let setting = user.as_ref().and_then(|u| u.locale.clone());
         let lang = state.i18n().negotiate(setting.as_deref(), accept_language(headers));
@@ -166,8 +172,10 @@ pub fn render<T: Template>(status: StatusCode, tpl: &T, shown_flash: bool) -> Re
         Ok(html) => {
             let mut r = (status, Html(html)).into_response();
             if shown_flash {
-                r.headers_mut()
-                    .append(header::SET_COOKIE, HeaderValue::from_static("clientele_flash=; Path=/; Max-Age=0; SameSite=Lax"));
+                r.headers_mut().append(
+                    header::SET_COOKIE,
+                    HeaderValue::from_static("clientele_flash=; Path=/; Max-Age=0; SameSite=Lax"),
+                );
             }
             r
         }
@@ -181,7 +189,9 @@ pub fn render<T: Template>(status: StatusCode, tpl: &T, shown_flash: bool) -> Re
 /// Redirect after a successful form post, with a flash message key shown on the next page.
 pub fn redirect_with_flash(to: &str, flash_key: &str) -> Response {
     let mut r = Redirect::to(to).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}={flash_key}; Path=/; Max-Age=60; SameSite=Lax; HttpOnly")) {
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("{FLASH_COOKIE}={flash_key}; Path=/; Max-Age=60; SameSite=Lax; HttpOnly"))
+    {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
@@ -222,9 +232,10 @@ pub fn error_page(state: &AppState, headers: &HeaderMap, auth: Option<&Authentic
     let (heading, message) = match &e {
         Error::NotFound(_) => (t.get("error-404-title"), t.get("error-404-text")),
         Error::Forbidden(m) => (t.get("error-403-title"), m.clone()),
-        Error::Validation(v) => {
-            (t.get("error-invalid-title"), v.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
-        }
+        Error::Validation(v) => (
+            t.get("error-invalid-title"),
+            v.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+        ),
         Error::Internal(err) => (t.get("error-500-title"), log_internal(err)),
         other => (t.get("error-generic-title"), other.to_string()),
     };

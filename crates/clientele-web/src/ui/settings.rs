@@ -31,7 +31,11 @@ impl Errs {
 
     /// Errors that belong to no field shown on the form.
     pub fn other(&self, shown: &[&str]) -> Vec<String> {
-        self.0.iter().filter(|e| !shown.contains(&e.field.as_str())).map(|e| format!("{}: {}", e.field, e.message)).collect()
+        self.0
+            .iter()
+            .filter(|e| !shown.contains(&e.field.as_str()))
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect()
     }
 }
 
@@ -48,6 +52,27 @@ fn form_errors(e: Error) -> Result<(StatusCode, Errs), Error> {
             Errs(vec![FieldError::new("form", "someone else changed this record meanwhile; reload and try again")]),
         )),
         other => Err(other),
+    }
+}
+
+/// How a page with two forms is being shown: its status and each form's errors.
+struct FormState {
+    status: StatusCode,
+    errs: Errs,
+    pw_errs: Errs,
+}
+
+impl FormState {
+    fn ok() -> Self {
+        Self { status: StatusCode::OK, errs: Errs::default(), pw_errs: Errs::default() }
+    }
+
+    fn main(status: StatusCode, errs: Errs) -> Self {
+        Self { status, errs, pw_errs: Errs::default() }
+    }
+
+    fn password(status: StatusCode, pw_errs: Errs) -> Self {
+        Self { status, errs: Errs::default(), pw_errs }
     }
 }
 
@@ -87,7 +112,14 @@ fn locale_options(c: &Chrome, current: Option<&str>) -> Vec<(String, String, boo
     v
 }
 
-async fn profile_page(state: &AppState, headers: &HeaderMap, user: &Authenticated, status: StatusCode, errs: Errs, pw_errs: Errs, me: Option<User>) -> Response {
+async fn profile_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &Authenticated,
+    form: FormState,
+    me: Option<User>,
+) -> Response {
+    let FormState { status, errs, pw_errs } = form;
     let c = Chrome::for_user(state, headers, user, "/settings", "settings-profile").await;
     let me = match me {
         Some(m) => m,
@@ -102,7 +134,7 @@ async fn profile_page(state: &AppState, headers: &HeaderMap, user: &Authenticate
 }
 
 pub async fn profile_get(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser) -> Response {
-    profile_page(&state, &headers, &user, StatusCode::OK, Errs::default(), Errs::default(), None).await
+    profile_page(&state, &headers, &user, FormState::ok(), None).await
 }
 
 #[derive(Deserialize)]
@@ -117,7 +149,12 @@ pub struct ProfileForm {
     version: Option<i64>,
 }
 
-pub async fn profile_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Form(f): Form<ProfileForm>) -> Response {
+pub async fn profile_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Form(f): Form<ProfileForm>,
+) -> Response {
     let req = UpdateUserRequest {
         name: Some(f.name.clone()),
         locale: Some(Some(f.locale.clone())),
@@ -134,7 +171,7 @@ pub async fn profile_post(State(state): State<AppState>, headers: HeaderMap, Web
                 };
                 me.name = f.name;
                 me.time_zone = f.time_zone;
-                profile_page(&state, &headers, &user, status, errs, Errs::default(), Some(me)).await
+                profile_page(&state, &headers, &user, FormState::main(status, errs), Some(me)).await
             }
             Err(e) => error_page(&state, &headers, Some(&user), e),
         },
@@ -151,16 +188,32 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
-pub async fn password_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Form(f): Form<PasswordForm>) -> Response {
+pub async fn password_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Form(f): Form<PasswordForm>,
+) -> Response {
     if f.new_password != f.confirm_password {
         let c = state.tr(state.i18n().negotiate(None, super::accept_language(&headers)));
         let errs = Errs(vec![FieldError::new("confirm_password", c.get("password-mismatch"))]);
-        return profile_page(&state, &headers, &user, StatusCode::UNPROCESSABLE_ENTITY, Errs::default(), errs, None).await;
+        return profile_page(
+            &state,
+            &headers,
+            &user,
+            FormState::password(StatusCode::UNPROCESSABLE_ENTITY, errs),
+            None,
+        )
+        .await;
     }
-    match state.services().change_password(&user.actor, &f.current_password, &f.new_password, user.session_token.as_deref()).await {
+    match state
+        .services()
+        .change_password(&user.actor, &f.current_password, &f.new_password, user.session_token.as_deref())
+        .await
+    {
         Ok(()) => redirect_with_flash("/settings/profile", "password-changed"),
         Err(e) => match form_errors(e) {
-            Ok((status, errs)) => profile_page(&state, &headers, &user, status, Errs::default(), errs, None).await,
+            Ok((status, errs)) => profile_page(&state, &headers, &user, FormState::password(status, errs), None).await,
             Err(e) => error_page(&state, &headers, Some(&user), e),
         },
     }
@@ -215,14 +268,23 @@ fn role_options(c: &Chrome) -> Vec<(String, String)> {
     Role::ALL.iter().map(|r| (r.as_str().to_owned(), c.t.get(&format!("role-{}", r.as_str())))).collect()
 }
 
-async fn users_page(state: &AppState, headers: &HeaderMap, user: &Authenticated, q: UsersQuery, status: StatusCode, errs: Errs, form: NewUserForm) -> Response {
+async fn users_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &Authenticated,
+    q: UsersQuery,
+    status: StatusCode,
+    errs: Errs,
+    form: NewUserForm,
+) -> Response {
     let c = Chrome::for_user(state, headers, user, "/settings", "settings-users").await;
     let s = state.services();
     let page = match PageRequest::parse(Some(50), q.cursor.as_deref(), Some("name"), crate::api::USER_SORTS, "name") {
         Ok(p) => p,
         Err(e) => return error_page(state, headers, Some(user), Error::Validation(e)),
     };
-    let (users, teams) = match (s.list_users(&user.actor, &page, q.q.as_deref()).await, s.list_teams(&user.actor).await) {
+    let (users, teams) = match (s.list_users(&user.actor, &page, q.q.as_deref()).await, s.list_teams(&user.actor).await)
+    {
         (Ok(u), Ok(t)) => (u, t),
         (Err(e), _) | (_, Err(e)) => return error_page(state, headers, Some(user), e),
     };
@@ -241,19 +303,39 @@ async fn users_page(state: &AppState, headers: &HeaderMap, user: &Authenticated,
         .collect();
     let roles = role_options(&c);
     let shown = c.flash.is_some();
-    let page = UsersPage { c, rows, q: q.q.unwrap_or_default(), next_cursor: users.next_cursor, teams, roles, errs, form };
+    let page =
+        UsersPage { c, rows, q: q.q.unwrap_or_default(), next_cursor: users.next_cursor, teams, roles, errs, form };
     render(status, &page, shown)
 }
 
-pub async fn users_get(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Query(q): Query<UsersQuery>) -> Response {
-    users_page(&state, &headers, &user, q, StatusCode::OK, Errs::default(), NewUserForm { role: "manager".into(), ..Default::default() }).await
+pub async fn users_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Query(q): Query<UsersQuery>,
+) -> Response {
+    users_page(
+        &state,
+        &headers,
+        &user,
+        q,
+        StatusCode::OK,
+        Errs::default(),
+        NewUserForm { role: "manager".into(), ..Default::default() },
+    )
+    .await
 }
 
 fn parse_opt_uuid(s: &str) -> Option<Uuid> {
     Uuid::parse_str(s.trim()).ok()
 }
 
-pub async fn users_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Form(f): Form<NewUserForm>) -> Response {
+pub async fn users_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Form(f): Form<NewUserForm>,
+) -> Response {
     let req = CreateUserRequest {
         email: f.email.clone(),
         name: f.name.clone(),
@@ -287,10 +369,22 @@ struct UserEditPage {
     pw_errs: Errs,
 }
 
-async fn user_edit_page(state: &AppState, headers: &HeaderMap, user: &Authenticated, id: Uuid, status: StatusCode, errs: Errs, pw_errs: Errs, draft: Option<User>) -> Response {
+async fn user_edit_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &Authenticated,
+    id: Uuid,
+    form: FormState,
+    draft: Option<User>,
+) -> Response {
+    let FormState { status, errs, pw_errs } = form;
     let c = Chrome::for_user(state, headers, user, "/settings", "settings-edit-user").await;
     let s = state.services();
-    if let Err(e) = clientele_core::authz::check_area(&user.actor, clientele_core::authz::Area::ManageUsers, clientele_core::authz::Action::Update) {
+    if let Err(e) = clientele_core::authz::check_area(
+        &user.actor,
+        clientele_core::authz::Area::ManageUsers,
+        clientele_core::authz::Action::Update,
+    ) {
         return error_page(state, headers, Some(user), e);
     }
     let u = match draft {
@@ -307,8 +401,13 @@ async fn user_edit_page(state: &AppState, headers: &HeaderMap, user: &Authentica
     render(status, &UserEditPage { c, team_sel, u, teams, roles, errs, pw_errs }, shown)
 }
 
-pub async fn user_edit_get(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Path(id): Path<Uuid>) -> Response {
-    user_edit_page(&state, &headers, &user, id, StatusCode::OK, Errs::default(), Errs::default(), None).await
+pub async fn user_edit_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+) -> Response {
+    user_edit_page(&state, &headers, &user, id, FormState::ok(), None).await
 }
 
 #[derive(Deserialize)]
@@ -326,7 +425,13 @@ pub struct EditUserForm {
     version: Option<i64>,
 }
 
-pub async fn user_edit_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Path(id): Path<Uuid>, Form(f): Form<EditUserForm>) -> Response {
+pub async fn user_edit_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<EditUserForm>,
+) -> Response {
     let req = UpdateUserRequest {
         name: Some(f.name.clone()),
         email: Some(f.email.clone()),
@@ -344,7 +449,7 @@ pub async fn user_edit_post(State(state): State<AppState>, headers: HeaderMap, W
                     u.email = f.email;
                     u
                 });
-                user_edit_page(&state, &headers, &user, id, status, errs, Errs::default(), draft).await
+                user_edit_page(&state, &headers, &user, id, FormState::main(status, errs), draft).await
             }
             Err(e) => error_page(&state, &headers, Some(&user), e),
         },
@@ -357,11 +462,19 @@ pub struct ResetPasswordForm {
     password: String,
 }
 
-pub async fn user_password_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Path(id): Path<Uuid>, Form(f): Form<ResetPasswordForm>) -> Response {
+pub async fn user_password_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ResetPasswordForm>,
+) -> Response {
     match state.services().reset_password(&user.actor, id, &f.password).await {
         Ok(()) => redirect_with_flash(&format!("/settings/users/{id}"), "password-reset"),
         Err(e) => match form_errors(e) {
-            Ok((status, errs)) => user_edit_page(&state, &headers, &user, id, status, Errs::default(), errs, None).await,
+            Ok((status, errs)) => {
+                user_edit_page(&state, &headers, &user, id, FormState::password(status, errs), None).await
+            }
             Err(e) => error_page(&state, &headers, Some(&user), e),
         },
     }
@@ -387,15 +500,22 @@ struct TeamsPage {
     name: String,
 }
 
-async fn teams_page(state: &AppState, headers: &HeaderMap, user: &Authenticated, status: StatusCode, errs: Errs, name: String) -> Response {
+async fn teams_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &Authenticated,
+    status: StatusCode,
+    errs: Errs,
+    name: String,
+) -> Response {
     let c = Chrome::for_user(state, headers, user, "/settings", "settings-teams").await;
     let s = state.services();
     let teams = match s.list_teams(&user.actor).await {
         Ok(t) => t,
         Err(e) => return error_page(state, headers, Some(user), e),
     };
-    let all_users = PageRequest::parse(Some(500), None, Some("name"), crate::api::USER_SORTS, "name")
-        .map_err(Error::Validation);
+    let all_users =
+        PageRequest::parse(Some(500), None, Some("name"), crate::api::USER_SORTS, "name").map_err(Error::Validation);
     let users = match all_users {
         Ok(p) => s.list_users(&user.actor, &p, None).await.map(|p| p.data).unwrap_or_default(),
         Err(_) => vec![],
@@ -405,7 +525,11 @@ async fn teams_page(state: &AppState, headers: &HeaderMap, user: &Authenticated,
         .map(|t| TeamRow {
             id: t.id,
             name: t.name.clone(),
-            parent: t.parent_id.and_then(|p| teams.iter().find(|x| x.id == p)).map(|p| p.name.clone()).unwrap_or_default(),
+            parent: t
+                .parent_id
+                .and_then(|p| teams.iter().find(|x| x.id == p))
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
             members: users.iter().filter(|u| u.team_id == Some(t.id)).count(),
             version: t.version,
         })
@@ -426,7 +550,12 @@ pub struct TeamForm {
     parent_id: String,
 }
 
-pub async fn teams_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Form(f): Form<TeamForm>) -> Response {
+pub async fn teams_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Form(f): Form<TeamForm>,
+) -> Response {
     let req = CreateTeamRequest { name: f.name.clone(), parent_id: parse_opt_uuid(&f.parent_id) };
     match state.services().create_team(&user.actor, req).await {
         Ok(_) => redirect_with_flash("/settings/teams", "team-created"),
@@ -442,7 +571,13 @@ pub struct VersionForm {
     version: Option<i64>,
 }
 
-pub async fn team_delete_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Path(id): Path<Uuid>, Form(f): Form<VersionForm>) -> Response {
+pub async fn team_delete_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<VersionForm>,
+) -> Response {
     match state.services().delete_team(&user.actor, id, f.version).await {
         Ok(()) => redirect_with_flash("/settings/teams", "team-deleted"),
         Err(e) => match form_errors(e) {
@@ -474,7 +609,15 @@ struct TokensPage {
     name: String,
 }
 
-async fn tokens_page(state: &AppState, headers: &HeaderMap, user: &Authenticated, status: StatusCode, errs: Errs, name: String, new_secret: Option<String>) -> Response {
+async fn tokens_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &Authenticated,
+    status: StatusCode,
+    errs: Errs,
+    name: String,
+    new_secret: Option<String>,
+) -> Response {
     let c = Chrome::for_user(state, headers, user, "/settings", "settings-tokens").await;
     let tokens: Vec<ApiToken> = match state.services().list_tokens(&user.actor, false).await {
         Ok(t) => t,
@@ -508,7 +651,12 @@ pub struct TokenForm {
     expires_in_days: String,
 }
 
-pub async fn tokens_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Form(f): Form<TokenForm>) -> Response {
+pub async fn tokens_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Form(f): Form<TokenForm>,
+) -> Response {
     let expires = f.expires_in_days.trim();
     let expires_in_days = if expires.is_empty() {
         None
@@ -517,13 +665,26 @@ pub async fn tokens_post(State(state): State<AppState>, headers: HeaderMap, WebU
             Ok(d) => Some(d),
             Err(_) => {
                 let errs = Errs(vec![FieldError::new("expires_in_days", "must be a whole number of days")]);
-                return tokens_page(&state, &headers, &user, StatusCode::UNPROCESSABLE_ENTITY, errs, f.name, None).await;
+                return tokens_page(&state, &headers, &user, StatusCode::UNPROCESSABLE_ENTITY, errs, f.name, None)
+                    .await;
             }
         }
     };
-    match state.services().create_token(&user.actor, CreateTokenRequest { name: f.name.clone(), expires_in_days }).await {
+    match state.services().create_token(&user.actor, CreateTokenRequest { name: f.name.clone(), expires_in_days }).await
+    {
         // The secret is shown on this response only: no redirect, and the page is not cached.
-        Ok(created) => tokens_page(&state, &headers, &user, StatusCode::CREATED, Errs::default(), String::new(), Some(created.secret)).await,
+        Ok(created) => {
+            tokens_page(
+                &state,
+                &headers,
+                &user,
+                StatusCode::CREATED,
+                Errs::default(),
+                String::new(),
+                Some(created.secret),
+            )
+            .await
+        }
         Err(e) => match form_errors(e) {
             Ok((status, errs)) => tokens_page(&state, &headers, &user, status, errs, f.name, None).await,
             Err(e) => error_page(&state, &headers, Some(&user), e),
@@ -531,7 +692,12 @@ pub async fn tokens_post(State(state): State<AppState>, headers: HeaderMap, WebU
     }
 }
 
-pub async fn token_revoke_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Path(id): Path<Uuid>) -> Response {
+pub async fn token_revoke_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+) -> Response {
     match state.services().revoke_token(&user.actor, id).await {
         Ok(_) => redirect_with_flash("/settings/tokens", "token-revoked"),
         Err(e) => error_page(&state, &headers, Some(&user), e),
@@ -580,7 +746,13 @@ fn audit_row(e: AuditEntry) -> AuditRow {
         .as_object()
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), short(v.get("old").unwrap_or(&serde_json::Value::Null)), short(v.get("new").unwrap_or(&serde_json::Value::Null))))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        short(v.get("old").unwrap_or(&serde_json::Value::Null)),
+                        short(v.get("new").unwrap_or(&serde_json::Value::Null)),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -594,7 +766,12 @@ fn audit_row(e: AuditEntry) -> AuditRow {
     }
 }
 
-pub async fn audit_get(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Query(q): Query<AuditQuery>) -> Response {
+pub async fn audit_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Query(q): Query<AuditQuery>,
+) -> Response {
     let c = Chrome::for_user(&state, &headers, &user, "/settings", "settings-audit").await;
     let page = match PageRequest::parse(Some(50), q.cursor.as_deref(), Some("-at"), &["at"], "-at") {
         Ok(p) => p,
@@ -605,7 +782,12 @@ pub async fn audit_get(State(state): State<AppState>, headers: HeaderMap, WebUse
     match state.services().list_audit(&user.actor, &filter, &page).await {
         Ok(p) => {
             let shown = c.flash.is_some();
-            let page = AuditPage { c, rows: p.data.into_iter().map(audit_row).collect(), entity_type: entity_type.unwrap_or_default(), next_cursor: p.next_cursor };
+            let page = AuditPage {
+                c,
+                rows: p.data.into_iter().map(audit_row).collect(),
+                entity_type: entity_type.unwrap_or_default(),
+                next_cursor: p.next_cursor,
+            };
             render(StatusCode::OK, &page, shown)
         }
         Err(e) => error_page(&state, &headers, Some(&user), e),

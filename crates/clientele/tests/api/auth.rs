@@ -8,7 +8,12 @@ both!(login_session_cookie_and_bearer);
 async fn login_session_cookie_and_bearer(app: TestApp) {
     app.user("manager", "mia@example.com").await;
     let client = app.client();
-    let r = client.post(app.api("/auth/login")).json(&json!({"email": "MIA@example.com ", "password": PASSWORD})).send().await.unwrap();
+    let r = client
+        .post(app.api("/auth/login"))
+        .json(&json!({"email": "MIA@example.com ", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.starts_with("clientele_session="));
@@ -26,13 +31,26 @@ async fn login_session_cookie_and_bearer(app: TestApp) {
     assert_eq!(r.status(), StatusCode::OK);
 
     // The login is recorded with the user's last sign-in time and in the audit log.
-    let u = app.services.find_user_by_email(&clientele_core::authz::Actor::system("t"), "mia@example.com").await.unwrap();
+    let u =
+        app.services.find_user_by_email(&clientele_core::authz::Actor::system("t"), "mia@example.com").await.unwrap();
     assert!(u.last_login_at.is_some());
 
     // Wrong password and unknown user look the same.
-    let r = app.client().post(app.api("/auth/login")).json(&json!({"email": "mia@example.com", "password": "nope nope nope"})).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.api("/auth/login"))
+        .json(&json!({"email": "mia@example.com", "password": "nope nope nope"}))
+        .send()
+        .await
+        .unwrap();
     let p1 = problem(r, 401).await;
-    let r = app.client().post(app.api("/auth/login")).json(&json!({"email": "ghost@example.com", "password": "nope nope nope"})).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.api("/auth/login"))
+        .json(&json!({"email": "ghost@example.com", "password": "nope nope nope"}))
+        .send()
+        .await
+        .unwrap();
     let p2 = problem(r, 401).await;
     assert_eq!(p1["detail"], p2["detail"]);
 
@@ -51,7 +69,14 @@ async fn api_tokens_create_use_revoke(app: TestApp) {
     app.user("manager", "max@example.com").await;
     let mgr = app.login("max@example.com").await;
 
-    let r = mgr.client.post(app.api("/tokens")).header("x-csrf-token", &mgr.csrf).json(&json!({"name": "Website form", "expires_in_days": 30})).send().await.unwrap();
+    let r = mgr
+        .client
+        .post(app.api("/tokens"))
+        .header("x-csrf-token", &mgr.csrf)
+        .json(&json!({"name": "Website form", "expires_in_days": 30}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let created: Value = r.json().await.unwrap();
     let secret = created["secret"].as_str().unwrap().to_owned();
@@ -76,8 +101,24 @@ async fn api_tokens_create_use_revoke(app: TestApp) {
     let id = created["id"].as_str().unwrap();
     app.user("manager", "other@example.com").await;
     let other = app.login("other@example.com").await;
-    problem(other.client.delete(app.api(&format!("/tokens/{id}"))).header("x-csrf-token", &other.csrf).send().await.unwrap(), 404).await;
-    let r = admin.client.delete(app.api(&format!("/tokens/{id}"))).header("x-csrf-token", &admin.csrf).send().await.unwrap();
+    problem(
+        other
+            .client
+            .delete(app.api(&format!("/tokens/{id}")))
+            .header("x-csrf-token", &other.csrf)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    let r = admin
+        .client
+        .delete(app.api(&format!("/tokens/{id}")))
+        .header("x-csrf-token", &admin.csrf)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let revoked: Value = r.json().await.unwrap();
     assert!(revoked["revoked_at"].is_string());
@@ -94,11 +135,23 @@ both!(login_is_rate_limited);
 async fn login_is_rate_limited(app: TestApp) {
     app.user("manager", "target@example.com").await;
     for i in 0..5 {
-        let r = app.client().post(app.api("/auth/login")).json(&json!({"email": "target@example.com", "password": format!("guess number {i}")})).send().await.unwrap();
+        let r = app
+            .client()
+            .post(app.api("/auth/login"))
+            .json(&json!({"email": "target@example.com", "password": format!("guess number {i}")}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
     }
     // Now even the right password is refused until the window passes.
-    let r = app.client().post(app.api("/auth/login")).json(&json!({"email": "target@example.com", "password": PASSWORD})).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.api("/auth/login"))
+        .json(&json!({"email": "target@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     let retry = r.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     assert!(retry.is_some_and(|s| s > 0 && s <= 900), "Retry-After: {retry:?}");
     problem(r, 429).await;
@@ -112,16 +165,34 @@ async fn password_change_signs_out_other_sessions(app: TestApp) {
     app.user("manager", "pat@example.com").await;
     let a = app.login("pat@example.com").await;
     let b = app.login("pat@example.com").await;
-    let r = a.client.post(app.api("/auth/password")).header("x-csrf-token", &a.csrf)
-        .json(&json!({"current_password": "wrong one here", "new_password": "short"})).send().await.unwrap();
+    let r = a
+        .client
+        .post(app.api("/auth/password"))
+        .header("x-csrf-token", &a.csrf)
+        .json(&json!({"current_password": "wrong one here", "new_password": "short"}))
+        .send()
+        .await
+        .unwrap();
     let p = problem(r, 422).await;
     let f = crate::helpers::fields(&p);
     assert!(f.contains(&"current_password".to_owned()) && f.contains(&"new_password".to_owned()), "{f:?}");
-    let r = a.client.post(app.api("/auth/password")).header("x-csrf-token", &a.csrf)
-        .json(&json!({"current_password": PASSWORD, "new_password": "a much better passphrase"})).send().await.unwrap();
+    let r = a
+        .client
+        .post(app.api("/auth/password"))
+        .header("x-csrf-token", &a.csrf)
+        .json(&json!({"current_password": PASSWORD, "new_password": "a much better passphrase"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(a.client.get(app.api("/auth/me")).send().await.unwrap().status(), StatusCode::OK, "this session stays");
     problem(b.client.get(app.api("/auth/me")).send().await.unwrap(), 401).await;
-    let r = app.client().post(app.api("/auth/login")).json(&json!({"email": "pat@example.com", "password": "a much better passphrase"})).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.api("/auth/login"))
+        .json(&json!({"email": "pat@example.com", "password": "a much better passphrase"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }

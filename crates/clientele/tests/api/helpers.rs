@@ -101,7 +101,12 @@ impl TestApp {
     /// Signs in through the API; the returned client carries the session cookie.
     pub async fn login(&self, email: &str) -> Session {
         let client = self.client();
-        let r = client.post(self.api("/auth/login")).json(&json!({"email": email, "password": PASSWORD})).send().await.unwrap();
+        let r = client
+            .post(self.api("/auth/login"))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "login of {email}");
         let body: Value = r.json().await.unwrap();
         Session {
@@ -155,5 +160,8 @@ pub async fn problem(r: Response, status: u16) -> Value {
 
 /// The field names listed in a problem's `errors`.
 pub fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect()).unwrap_or_default()
+    problem["errors"]
+        .as_array()
+        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect())
+        .unwrap_or_default()
 }

@@ -2,6 +2,8 @@
 //! fresh database, on SQLite and (when CLIENTELE_TEST_DATABASE_URL is set) on PostgreSQL.
 //! One test binary on purpose: linking is the slow part of a test build.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 mod helpers;
 
 mod auth;
