@@ -185,10 +185,21 @@ async fn main() -> anyhow::Result<()> {
     warm.sort();
     let cold_start = warm[warm.len() / 2];
 
-    // Data: 50 users (a full list page) and an API token.
+    // Data: 50 users (a full list page; the first an administrator, who may read the audit
+    // log) and an API token.
     for i in 0..50 {
         env.cli(
-            &["user", "add", "--email", &format!("u{i:02}@bench.test"), "--name", &format!("Bench User {i:02}"), "--role", "manager", "--password-stdin"],
+            &[
+                "user",
+                "add",
+                "--email",
+                &format!("u{i:02}@bench.test"),
+                "--name",
+                &format!("Bench User {i:02}"),
+                "--role",
+                if i == 0 { "admin" } else { "manager" },
+                "--password-stdin",
+            ],
             Some(&format!("{PASSWORD}\n")),
         )?;
     }
@@ -197,13 +208,8 @@ async fn main() -> anyhow::Result<()> {
     let (mut child, url, _) = env.serve().await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss = rss_mb(child.id());
-    let me: serde_json::Value = reqwest::Client::new()
-        .get(format!("{url}/api/v1/auth/me"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
+    let me: serde_json::Value =
+        reqwest::Client::new().get(format!("{url}/api/v1/auth/me")).bearer_auth(&token).send().await?.json().await?;
     let user_id = me["user"]["id"].as_str().context("user id")?.to_owned();
 
     let concurrency = 16;
@@ -232,7 +238,10 @@ async fn main() -> anyhow::Result<()> {
     println!("| idle RSS after start | {idle_rss:.1} MB |");
     println!("| RSS after the load below | {loaded_rss:.1} MB |");
     println!();
-    println!("Load: {concurrency} concurrent clients, {} s per endpoint, bearer API token, same machine.", secs.as_secs());
+    println!(
+        "Load: {concurrency} concurrent clients, {} s per endpoint, bearer API token, same machine.",
+        secs.as_secs()
+    );
     println!();
     println!("| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");

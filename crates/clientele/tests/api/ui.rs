@@ -126,30 +126,17 @@ async fn web_forbidden_pages_and_forms(app: TestApp) {
     assert!(body.contains("data-testid=\"new-token\">clt_"));
 }
 
+async fn login_page_in(app: &TestApp, accept_language: &str) -> String {
+    let r = app.client().get(format!("{}/login", app.url)).header("accept-language", accept_language).send().await;
+    r.unwrap().text().await.unwrap()
+}
+
 both!(web_speaks_the_browser_language);
 async fn web_speaks_the_browser_language(app: TestApp) {
-    let ru = app
-        .client()
-        .get(format!("{}/login", app.url))
-        .header("accept-language", "ru-RU,ru;q=0.9,en;q=0.5")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let ru = login_page_in(&app, "ru-RU,ru;q=0.9,en;q=0.5").await;
     assert!(ru.contains("lang=\"ru\""));
     assert!(!ru.contains("Sign in to Clientele"), "the Russian page is translated");
-    let ko = app
-        .client()
-        .get(format!("{}/login", app.url))
-        .header("accept-language", "ko")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let ko = login_page_in(&app, "ko").await;
     assert!(ko.contains("lang=\"ko\""));
     // A user's own setting wins over the browser.
     let u = app.user("manager", "fr@example.com").await;
