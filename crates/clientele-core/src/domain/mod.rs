@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod email;
 pub mod page;
+pub mod phone;
 pub mod secret;
 pub mod team;
 pub mod user;
