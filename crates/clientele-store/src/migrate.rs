@@ -16,10 +16,14 @@ pub struct Migration {
 }
 
 // One entry per file in migrations/<backend>/, in version order. Both lists move together.
-const SQLITE: &[Migration] =
-    &[Migration { version: 1, name: "platform", sql: include_str!("../migrations/sqlite/0001_platform.sql") }];
-const POSTGRES: &[Migration] =
-    &[Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") }];
+const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "platform", sql: include_str!("../migrations/sqlite/0001_platform.sql") },
+    Migration { version: 2, name: "client_base", sql: include_str!("../migrations/sqlite/0002_client_base.sql") },
+];
+const POSTGRES: &[Migration] = &[
+    Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
+    Migration { version: 2, name: "client_base", sql: include_str!("../migrations/postgres/0002_client_base.sql") },
+];
 
 pub fn migrations_for(backend: Backend) -> &'static [Migration] {
     match backend {

@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod client;
+pub mod custom_field;
 pub mod email;
 pub mod page;
 pub mod phone;
