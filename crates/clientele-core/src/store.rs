@@ -108,3 +108,158 @@ impl<T> Store for T where
     T: HealthStore + UserStore + TeamStore + SessionStore + TokenStore + RateLimitStore + AuditStore + IdempotencyStore
 {
 }
+
+/// A list request as the store runs it: who may see what (scope), the checked filter, an
+/// optional full-text query, and the page.
+#[derive(Debug, Clone)]
+pub struct ListSpec {
+    pub scope: crate::authz::Scope,
+    pub filter: Option<crate::domain::filter::Checked>,
+    /// Folded search terms (prefix match), all required.
+    pub terms: Vec<String>,
+    pub page: PageRequest,
+    /// List the deleted records (the trash) instead of the live ones.
+    pub deleted: bool,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct SearchHit {
+    /// `contact` or `company`.
+    pub entity_type: String,
+    pub id: Uuid,
+    pub title: String,
+    pub subtitle: Option<String>,
+}
+
+/// A phone typed into search: its E.164 form when complete, and its reversed digits for
+/// "ends with" matching when partial.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhoneQuery {
+    pub e164: Option<String>,
+    pub rev_digits: String,
+}
+
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    async fn insert_contact(
+        &self,
+        c: &crate::domain::client::Contact,
+        search_body: &str,
+        link: Option<&crate::domain::client::CompanyLink>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn update_contact(&self, c: &crate::domain::client::Contact, expected_version: i64, search_body: &str, audit: &AuditEntry) -> Result<()>;
+    async fn get_contact(&self, id: Uuid) -> Result<Option<crate::domain::client::Contact>>;
+    async fn list_contacts(&self, spec: &ListSpec) -> Result<Page<crate::domain::client::Contact>>;
+
+    async fn insert_company(&self, c: &crate::domain::client::Company, search_body: &str, audit: &AuditEntry) -> Result<()>;
+    async fn update_company(&self, c: &crate::domain::client::Company, expected_version: i64, search_body: &str, audit: &AuditEntry) -> Result<()>;
+    async fn get_company(&self, id: Uuid) -> Result<Option<crate::domain::client::Company>>;
+    async fn list_companies(&self, spec: &ListSpec) -> Result<Page<crate::domain::client::Company>>;
+
+    /// The companies a contact belongs to.
+    async fn links_of_contact(&self, contact_id: Uuid) -> Result<Vec<crate::domain::client::CompanyLink>>;
+    /// The contact persons of a company (live contacts only).
+    async fn people_of_company(&self, company_id: Uuid) -> Result<Vec<(crate::domain::client::Contact, crate::domain::client::CompanyLink)>>;
+    /// Adds or changes a contact person. A primary link becomes the contact's `company_id`
+    /// and the contact's other links stop being primary.
+    async fn upsert_link(&self, link: &crate::domain::client::CompanyLink, audit: &AuditEntry) -> Result<()>;
+    async fn delete_link(&self, company_id: Uuid, contact_id: Uuid, audit: &AuditEntry) -> Result<bool>;
+
+    /// Live records that have any of these contact points: (`phone`, E.164) or (`email`, address).
+    async fn find_by_points(&self, points: &[(String, String)], exclude: Option<Uuid>) -> Result<Vec<(String, Uuid)>>;
+    /// Live companies with this tax number.
+    async fn find_company_by_tax_number(&self, tax_number: &str, exclude: Option<Uuid>) -> Result<Vec<Uuid>>;
+    /// Full-text and phone search across contacts and companies within the scopes.
+    async fn search(
+        &self,
+        terms: &[String],
+        phone: Option<&PhoneQuery>,
+        contacts: &crate::authz::Scope,
+        companies: &crate::authz::Scope,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>>;
+    /// The team of a record's owner, for the permission checkpoint.
+    async fn team_of_user(&self, user_id: Uuid) -> Result<Option<Uuid>>;
+    /// Moves everything that points at `loser` to `survivor` (contact persons for now; deals,
+    /// tasks and activities as they arrive), writes the survivor, and marks the loser merged.
+    async fn merge_contacts(
+        &self,
+        survivor: &crate::domain::client::Contact,
+        survivor_expected_version: i64,
+        survivor_search_body: &str,
+        loser: &crate::domain::client::Contact,
+        audits: &[AuditEntry],
+    ) -> Result<()>;
+    async fn merge_companies(
+        &self,
+        survivor: &crate::domain::client::Company,
+        survivor_expected_version: i64,
+        survivor_search_body: &str,
+        loser: &crate::domain::client::Company,
+        audits: &[AuditEntry],
+    ) -> Result<()>;
+    /// Candidate duplicate pairs: records sharing a phone or e-mail.
+    async fn duplicate_pairs(&self, entity_type: &str, limit: u32) -> Result<Vec<(Uuid, Uuid, String)>>;
+}
+
+#[async_trait]
+pub trait CustomFieldStore: Send + Sync {
+    async fn list_custom_fields(&self, entity: Option<&str>) -> Result<Vec<crate::domain::custom_field::CustomFieldDef>>;
+    async fn insert_custom_field(&self, def: &crate::domain::custom_field::CustomFieldDef, audit: &AuditEntry) -> Result<()>;
+    async fn update_custom_field(&self, def: &crate::domain::custom_field::CustomFieldDef, expected_version: i64, audit: &AuditEntry) -> Result<()>;
+    async fn delete_custom_field(&self, id: Uuid, audit: &AuditEntry) -> Result<()>;
+}
+
+/// A saved list view: filter, columns and sort, private or shared.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SavedView {
+    pub id: Uuid,
+    pub version: i64,
+    /// `contact` or `company`.
+    pub entity: String,
+    pub name: String,
+    pub owner_id: Uuid,
+    pub shared: bool,
+    #[schema(value_type = Object)]
+    pub filter: Option<crate::domain::filter::Filter>,
+    pub columns: Vec<String>,
+    pub sort: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait ViewStore: Send + Sync {
+    /// The views a user sees: their own and the shared ones.
+    async fn list_views(&self, entity: &str, user_id: Uuid) -> Result<Vec<SavedView>>;
+    async fn get_view(&self, id: Uuid) -> Result<Option<SavedView>>;
+    async fn insert_view(&self, v: &SavedView, audit: &AuditEntry) -> Result<()>;
+    async fn update_view(&self, v: &SavedView, expected_version: i64, audit: &AuditEntry) -> Result<()>;
+    async fn delete_view(&self, id: Uuid, audit: &AuditEntry) -> Result<()>;
+}
+
+/// An in-app notification.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Notification {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// e.g. `client_transferred`.
+    pub kind: String,
+    pub title: String,
+    pub body: Option<String>,
+    /// Where to go: a path in the web UI.
+    pub link: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait NotificationStore: Send + Sync {
+    async fn insert_notifications(&self, n: &[Notification]) -> Result<()>;
+    async fn list_notifications(&self, user_id: Uuid, unread_only: bool, limit: u32) -> Result<Vec<Notification>>;
+    async fn count_unread(&self, user_id: Uuid) -> Result<i64>;
+    /// Marks the user's notifications read (all when `ids` is empty).
+    async fn mark_read(&self, user_id: Uuid, ids: &[Uuid], at: DateTime<Utc>) -> Result<u64>;
+}

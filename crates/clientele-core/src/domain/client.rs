@@ -357,6 +357,9 @@ pub struct Contact {
     pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Set when this record was merged into another (the survivor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<Uuid>,
 }
 
 /// A company (an organisation, a legal entity).
@@ -386,6 +389,9 @@ pub struct Company {
     pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Set when this record was merged into another (the survivor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<Uuid>,
 }
 
 /// A contact person of a company: the person, and their role there.
@@ -542,4 +548,202 @@ mod tests {
         parse_website("website", Some("not a site"), &mut p);
         assert!(!p.is_empty());
     }
+}
+
+/// What a client sends to create a contact, or (merged over the current record) to change
+/// one. Unknown fields are refused so that a typo is not silently dropped.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// Defaults to "first last".
+    pub display_name: Option<String>,
+    pub title: Option<String>,
+    /// The primary company; the person becomes one of its contact persons.
+    pub company_id: Option<Uuid>,
+    /// Role in the primary company (director, chief_accountant, lawyer, secretary, buyer, ...).
+    pub company_role: Option<String>,
+    /// Defaults to the creator.
+    pub owner_id: Option<Uuid>,
+    pub source: Option<String>,
+    /// lead (default), prospect, customer or churned.
+    pub lifecycle: Option<String>,
+    #[serde(default)]
+    pub phones: Vec<PhoneInput>,
+    #[serde(default)]
+    pub emails: Vec<EmailInput>,
+    pub address: Option<Address>,
+    #[serde(default)]
+    pub important_dates: Vec<ImportantDate>,
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub custom_fields: Map<String, Value>,
+    pub last_contacted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyInput {
+    pub name: Option<String>,
+    pub legal_name: Option<String>,
+    pub tax_number: Option<String>,
+    pub website: Option<String>,
+    pub industry: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub source: Option<String>,
+    pub lifecycle: Option<String>,
+    #[serde(default)]
+    pub phones: Vec<PhoneInput>,
+    #[serde(default)]
+    pub emails: Vec<EmailInput>,
+    pub address: Option<Address>,
+    #[serde(default)]
+    pub important_dates: Vec<ImportantDate>,
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub custom_fields: Map<String, Value>,
+    pub last_contacted_at: Option<DateTime<Utc>>,
+}
+
+/// Fields of a stored record that a client may send back but never sets.
+pub const READ_ONLY_FIELDS: [&str; 7] = ["id", "version", "created_at", "updated_at", "deleted_at", "merged_into", "company_links"];
+
+/// Overlays a JSON merge patch (top-level keys) on the current record's JSON, dropping the
+/// read-only fields, so that an update is validated exactly like a creation.
+pub fn merge_patch(current: &Value, patch: &Map<String, Value>) -> Value {
+    let mut base = current.as_object().cloned().unwrap_or_default();
+    for k in READ_ONLY_FIELDS {
+        base.remove(k);
+    }
+    for (k, v) in patch {
+        if !READ_ONLY_FIELDS.contains(&k.as_str()) {
+            base.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Object(base)
+}
+
+fn lifecycle(field: &str, v: Option<&str>, p: &mut Problems) -> Lifecycle {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Lifecycle::Lead,
+        Some(s) => Lifecycle::parse(s).unwrap_or_else(|| {
+            p.add(field, format!("`{s}` is not a lifecycle stage (lead, prospect, customer, churned)"));
+            Lifecycle::Lead
+        }),
+    }
+}
+
+/// The parts of a record that are not its content.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordMeta {
+    pub id: Uuid,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub merged_into: Option<Uuid>,
+}
+
+impl RecordMeta {
+    pub fn of_contact(c: &Contact) -> Self {
+        Self { id: c.id, version: c.version, created_at: c.created_at, updated_at: c.updated_at, deleted_at: c.deleted_at, merged_into: c.merged_into }
+    }
+
+    pub fn of_company(c: &Company) -> Self {
+        Self { id: c.id, version: c.version, created_at: c.created_at, updated_at: c.updated_at, deleted_at: c.deleted_at, merged_into: c.merged_into }
+    }
+}
+
+impl ContactInput {
+    /// Validates every field (collecting every problem) into a contact.
+    pub fn validate(
+        &self,
+        meta: RecordMeta,
+        owner: Option<Uuid>,
+        region: Option<Region>,
+        defs: &[super::custom_field::CustomFieldDef],
+        p: &mut Problems,
+    ) -> Contact {
+        let first_name = opt_text("first_name", self.first_name.as_deref(), 100, false, p);
+        let last_name = opt_text("last_name", self.last_name.as_deref(), 100, false, p);
+        let given = opt_text("display_name", self.display_name.as_deref(), 200, false, p);
+        let joined = [first_name.as_deref(), last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let display_name = given.unwrap_or(joined);
+        if display_name.is_empty() {
+            p.add("first_name", "a contact needs a name: first_name, last_name or display_name");
+        }
+        Contact {
+            id: meta.id,
+            version: meta.version,
+            first_name,
+            last_name,
+            display_name,
+            title: opt_text("title", self.title.as_deref(), 150, false, p),
+            company_id: self.company_id,
+            owner_id: owner,
+            source: opt_text("source", self.source.as_deref(), 100, false, p),
+            lifecycle: lifecycle("lifecycle", self.lifecycle.as_deref(), p),
+            phones: parse_phones("phones", &self.phones, region, p),
+            emails: parse_emails("emails", &self.emails, p),
+            address: parse_address("address", self.address.as_ref(), p),
+            important_dates: parse_dates("important_dates", &self.important_dates, p),
+            notes: opt_text("notes", self.notes.as_deref(), 20_000, true, p),
+            tags: parse_tags("tags", &self.tags, p),
+            custom_fields: super::custom_field::check_values(defs, &self.custom_fields, region, p),
+            last_contacted_at: self.last_contacted_at,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            deleted_at: meta.deleted_at,
+            merged_into: meta.merged_into,
+        }
+    }
+}
+
+impl CompanyInput {
+    pub fn validate(
+        &self,
+        meta: RecordMeta,
+        owner: Option<Uuid>,
+        region: Option<Region>,
+        defs: &[super::custom_field::CustomFieldDef],
+        p: &mut Problems,
+    ) -> Company {
+        Company {
+            id: meta.id,
+            version: meta.version,
+            name: required_text("name", self.name.as_deref(), 200, p).unwrap_or_default(),
+            legal_name: opt_text("legal_name", self.legal_name.as_deref(), 300, false, p),
+            tax_number: opt_text("tax_number", self.tax_number.as_deref(), 40, false, p)
+                .map(|t| t.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase()),
+            website: parse_website("website", self.website.as_deref(), p),
+            industry: opt_text("industry", self.industry.as_deref(), 100, false, p),
+            owner_id: owner,
+            source: opt_text("source", self.source.as_deref(), 100, false, p),
+            lifecycle: lifecycle("lifecycle", self.lifecycle.as_deref(), p),
+            phones: parse_phones("phones", &self.phones, region, p),
+            emails: parse_emails("emails", &self.emails, p),
+            address: parse_address("address", self.address.as_ref(), p),
+            important_dates: parse_dates("important_dates", &self.important_dates, p),
+            notes: opt_text("notes", self.notes.as_deref(), 20_000, true, p),
+            tags: parse_tags("tags", &self.tags, p),
+            custom_fields: super::custom_field::check_values(defs, &self.custom_fields, region, p),
+            last_contacted_at: self.last_contacted_at,
+            created_at: meta.created_at,
+            updated_at: meta.updated_at,
+            deleted_at: meta.deleted_at,
+            merged_into: meta.merged_into,
+        }
+    }
+}
+
+/// The birthday of a contact as `MM-DD`, for "birthday this week" filters.
+pub fn birthday_md(dates: &[ImportantDate]) -> Option<String> {
+    dates.iter().find(|d| d.kind == "birthday").map(|d| d.date.format("%m-%d").to_string())
 }

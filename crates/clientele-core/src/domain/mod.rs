@@ -5,6 +5,7 @@ pub mod auth;
 pub mod client;
 pub mod custom_field;
 pub mod email;
+pub mod filter;
 pub mod page;
 pub mod phone;
 pub mod secret;

@@ -25,7 +25,8 @@ CREATE TABLE companies (
     sort_name          TEXT NOT NULL,
     created_at         TIMESTAMPTZ NOT NULL,
     updated_at         TIMESTAMPTZ NOT NULL,
-    deleted_at         TIMESTAMPTZ
+    deleted_at         TIMESTAMPTZ,
+    merged_into        UUID
 );
 CREATE INDEX companies_updated ON companies (updated_at, id);
 CREATE INDEX companies_name ON companies (sort_name, id);
@@ -55,7 +56,8 @@ CREATE TABLE contacts (
     sort_name          TEXT NOT NULL,
     created_at         TIMESTAMPTZ NOT NULL,
     updated_at         TIMESTAMPTZ NOT NULL,
-    deleted_at         TIMESTAMPTZ
+    deleted_at         TIMESTAMPTZ,
+    merged_into        UUID
 );
 CREATE INDEX contacts_updated ON contacts (updated_at, id);
 CREATE INDEX contacts_name ON contacts (sort_name, id);

@@ -25,7 +25,8 @@ CREATE TABLE companies (
     sort_name          TEXT NOT NULL,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL,
-    deleted_at         TEXT
+    deleted_at         TEXT,
+    merged_into        BLOB
 );
 CREATE INDEX companies_updated ON companies (updated_at, id);
 CREATE INDEX companies_name ON companies (sort_name, id);
@@ -55,7 +56,8 @@ CREATE TABLE contacts (
     sort_name          TEXT NOT NULL,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL,
-    deleted_at         TEXT
+    deleted_at         TEXT,
+    merged_into        BLOB
 );
 CREATE INDEX contacts_updated ON contacts (updated_at, id);
 CREATE INDEX contacts_name ON contacts (sort_name, id);
@@ -131,6 +133,12 @@ CREATE VIRTUAL TABLE search_index USING fts5 (
     body,
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '2 3'
+);
+-- FTS5 rows are addressed by rowid; this maps each record to its row, so that updating a
+-- record's index entry is a lookup, not a scan.
+CREATE TABLE search_rows (
+    entity_id  BLOB PRIMARY KEY NOT NULL,
+    rid        INTEGER NOT NULL
 );
 
 CREATE TABLE notifications (
