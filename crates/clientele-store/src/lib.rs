@@ -6,6 +6,9 @@ mod keyset;
 pub mod migrate;
 mod platform;
 mod sessions;
+mod clients;
+mod filter_sql;
+mod settings_store;
 pub mod testing;
 
 use std::fmt;
