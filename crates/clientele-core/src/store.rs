@@ -81,6 +81,11 @@ pub trait AuditStore: Send + Sync {
     async fn list_audit(&self, filter: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>>;
     /// For changes with no record of their own (sign-in, sign-out).
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// Personal-data erasure: replaces the recorded values of a record's changes, keeping
+    /// who changed which field when.
+    async fn scrub_audit(&self, entity_id: Uuid) -> Result<u64>;
+    /// Every audit line about one record, oldest first (personal data export).
+    async fn audit_of(&self, entity_id: Uuid) -> Result<Vec<AuditEntry>>;
 }
 
 #[async_trait]
@@ -100,12 +105,34 @@ pub trait IdempotencyStore: Send + Sync {
 
 /// Everything the services need, in one object.
 pub trait Store:
-    HealthStore + UserStore + TeamStore + SessionStore + TokenStore + RateLimitStore + AuditStore + IdempotencyStore
+    HealthStore
+    + UserStore
+    + TeamStore
+    + SessionStore
+    + TokenStore
+    + RateLimitStore
+    + AuditStore
+    + IdempotencyStore
+    + ClientStore
+    + CustomFieldStore
+    + ViewStore
+    + NotificationStore
 {
 }
 
 impl<T> Store for T where
-    T: HealthStore + UserStore + TeamStore + SessionStore + TokenStore + RateLimitStore + AuditStore + IdempotencyStore
+    T: HealthStore
+        + UserStore
+        + TeamStore
+        + SessionStore
+        + TokenStore
+        + RateLimitStore
+        + AuditStore
+        + IdempotencyStore
+        + ClientStore
+        + CustomFieldStore
+        + ViewStore
+        + NotificationStore
 {
 }
 
@@ -149,19 +176,39 @@ pub trait ClientStore: Send + Sync {
         link: Option<&crate::domain::client::CompanyLink>,
         audit: &AuditEntry,
     ) -> Result<()>;
-    async fn update_contact(&self, c: &crate::domain::client::Contact, expected_version: i64, search_body: &str, audit: &AuditEntry) -> Result<()>;
+    async fn update_contact(
+        &self,
+        c: &crate::domain::client::Contact,
+        expected_version: i64,
+        search_body: &str,
+        audit: &AuditEntry,
+    ) -> Result<()>;
     async fn get_contact(&self, id: Uuid) -> Result<Option<crate::domain::client::Contact>>;
     async fn list_contacts(&self, spec: &ListSpec) -> Result<Page<crate::domain::client::Contact>>;
 
-    async fn insert_company(&self, c: &crate::domain::client::Company, search_body: &str, audit: &AuditEntry) -> Result<()>;
-    async fn update_company(&self, c: &crate::domain::client::Company, expected_version: i64, search_body: &str, audit: &AuditEntry) -> Result<()>;
+    async fn insert_company(
+        &self,
+        c: &crate::domain::client::Company,
+        search_body: &str,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn update_company(
+        &self,
+        c: &crate::domain::client::Company,
+        expected_version: i64,
+        search_body: &str,
+        audit: &AuditEntry,
+    ) -> Result<()>;
     async fn get_company(&self, id: Uuid) -> Result<Option<crate::domain::client::Company>>;
     async fn list_companies(&self, spec: &ListSpec) -> Result<Page<crate::domain::client::Company>>;
 
     /// The companies a contact belongs to.
     async fn links_of_contact(&self, contact_id: Uuid) -> Result<Vec<crate::domain::client::CompanyLink>>;
     /// The contact persons of a company (live contacts only).
-    async fn people_of_company(&self, company_id: Uuid) -> Result<Vec<(crate::domain::client::Contact, crate::domain::client::CompanyLink)>>;
+    async fn people_of_company(
+        &self,
+        company_id: Uuid,
+    ) -> Result<Vec<(crate::domain::client::Contact, crate::domain::client::CompanyLink)>>;
     /// Adds or changes a contact person. A primary link becomes the contact's `company_id`
     /// and the contact's other links stop being primary.
     async fn upsert_link(&self, link: &crate::domain::client::CompanyLink, audit: &AuditEntry) -> Result<()>;
@@ -206,9 +253,21 @@ pub trait ClientStore: Send + Sync {
 
 #[async_trait]
 pub trait CustomFieldStore: Send + Sync {
-    async fn list_custom_fields(&self, entity: Option<&str>) -> Result<Vec<crate::domain::custom_field::CustomFieldDef>>;
-    async fn insert_custom_field(&self, def: &crate::domain::custom_field::CustomFieldDef, audit: &AuditEntry) -> Result<()>;
-    async fn update_custom_field(&self, def: &crate::domain::custom_field::CustomFieldDef, expected_version: i64, audit: &AuditEntry) -> Result<()>;
+    async fn list_custom_fields(
+        &self,
+        entity: Option<&str>,
+    ) -> Result<Vec<crate::domain::custom_field::CustomFieldDef>>;
+    async fn insert_custom_field(
+        &self,
+        def: &crate::domain::custom_field::CustomFieldDef,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn update_custom_field(
+        &self,
+        def: &crate::domain::custom_field::CustomFieldDef,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<()>;
     async fn delete_custom_field(&self, id: Uuid, audit: &AuditEntry) -> Result<()>;
 }
 

@@ -163,7 +163,9 @@ async fn write_derived(
     search_body: Option<&str>,
 ) -> Result<()> {
     let e = db_err("indexing a record");
-    tx.execute("DELETE FROM contact_points WHERE entity_id = $1", args![id]).await.map_err(db_err("indexing a record"))?;
+    tx.execute("DELETE FROM contact_points WHERE entity_id = $1", args![id])
+        .await
+        .map_err(db_err("indexing a record"))?;
     tx.execute("DELETE FROM record_tags WHERE entity_id = $1", args![id]).await.map_err(db_err("indexing a record"))?;
     match tx.backend() {
         Backend::Sqlite => {
@@ -172,12 +174,18 @@ async fn write_derived(
                 .await
                 .map_err(db_err("indexing a record"))?;
             if let Some((rid,)) = rid {
-                tx.execute("DELETE FROM search_index WHERE rowid = $1", args![rid]).await.map_err(db_err("indexing a record"))?;
-                tx.execute("DELETE FROM search_rows WHERE entity_id = $1", args![id]).await.map_err(db_err("indexing a record"))?;
+                tx.execute("DELETE FROM search_index WHERE rowid = $1", args![rid])
+                    .await
+                    .map_err(db_err("indexing a record"))?;
+                tx.execute("DELETE FROM search_rows WHERE entity_id = $1", args![id])
+                    .await
+                    .map_err(db_err("indexing a record"))?;
             }
         }
         Backend::Postgres => {
-            tx.execute("DELETE FROM search_index WHERE entity_id = $1", args![id]).await.map_err(db_err("indexing a record"))?;
+            tx.execute("DELETE FROM search_index WHERE entity_id = $1", args![id])
+                .await
+                .map_err(db_err("indexing a record"))?;
         }
     }
     let Some(body) = search_body else { return Ok(()) };
@@ -207,9 +215,12 @@ async fn write_derived(
         if seen.contains(&f) {
             continue;
         }
-        tx.execute("INSERT INTO record_tags (entity_type, entity_id, tag) VALUES ($1, $2, $3)", args![entity_type.to_owned(), id, f.clone()])
-            .await
-            .map_err(db_err("indexing tags"))?;
+        tx.execute(
+            "INSERT INTO record_tags (entity_type, entity_id, tag) VALUES ($1, $2, $3)",
+            args![entity_type.to_owned(), id, f.clone()],
+        )
+        .await
+        .map_err(db_err("indexing tags"))?;
         seen.push(f);
     }
     match tx.backend() {
@@ -374,7 +385,11 @@ fn fts5_query(terms: &[String]) -> String {
 
 /// tsquery: every term as a prefix, all required.
 fn tsquery(terms: &[String]) -> String {
-    terms.iter().map(|t| format!("{}:*", t.replace(['\'', '\\', ':', '&', '|', '!', '(', ')', '<', '>'], ""))).collect::<Vec<_>>().join(" & ")
+    terms
+        .iter()
+        .map(|t| format!("{}:*", t.replace(['\'', '\\', ':', '&', '|', '!', '(', ')', '<', '>'], "")))
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 /// `a.id IN (records matching the terms)`.
@@ -386,7 +401,10 @@ fn search_clause(p: &mut Params, backend: Backend, terms: &[String]) -> String {
             p.push(fts5_query(terms))
         ),
         Backend::Postgres => {
-            format!("a.id IN (SELECT s.entity_id FROM search_index s WHERE s.tsv @@ to_tsquery('simple', {}))", p.push(tsquery(terms)))
+            format!(
+                "a.id IN (SELECT s.entity_id FROM search_index s WHERE s.tsv @@ to_tsquery('simple', {}))",
+                p.push(tsquery(terms))
+            )
         }
     }
 }
@@ -403,7 +421,11 @@ impl SqlStore {
     fn list_sql(&self, table: &str, cols: &str, spec: &ListSpec, p: &mut Params) -> Result<String> {
         let backend = self.db.backend();
         let mut sql = format!("SELECT {cols} FROM {table} a WHERE ");
-        sql.push_str(if spec.deleted { "a.deleted_at IS NOT NULL AND a.merged_into IS NULL" } else { "a.deleted_at IS NULL" });
+        sql.push_str(if spec.deleted {
+            "a.deleted_at IS NOT NULL AND a.merged_into IS NULL"
+        } else {
+            "a.deleted_at IS NULL"
+        });
         sql.push_str(" AND ");
         sql.push_str(&scope_sql(p, &spec.scope, "a"));
         if let Some(f) = &spec.filter {
@@ -455,8 +477,12 @@ struct HitRow {
 async fn link_in_tx(tx: &mut Tx, l: &CompanyLink) -> Result<()> {
     let e = || db_err("linking a contact person");
     if l.is_primary {
-        tx.execute("UPDATE company_contacts SET is_primary = $1 WHERE contact_id = $2", args![false, l.contact_id]).await.map_err(e())?;
-        tx.execute("UPDATE contacts SET company_id = $1 WHERE id = $2", args![l.company_id, l.contact_id]).await.map_err(e())?;
+        tx.execute("UPDATE company_contacts SET is_primary = $1 WHERE contact_id = $2", args![false, l.contact_id])
+            .await
+            .map_err(e())?;
+        tx.execute("UPDATE contacts SET company_id = $1 WHERE id = $2", args![l.company_id, l.contact_id])
+            .await
+            .map_err(e())?;
     }
     tx.execute(
         "INSERT INTO company_contacts (company_id, contact_id, role, is_primary, created_at) VALUES ($1, $2, $3, $4, $5) \
@@ -470,7 +496,13 @@ async fn link_in_tx(tx: &mut Tx, l: &CompanyLink) -> Result<()> {
 
 #[async_trait]
 impl ClientStore for SqlStore {
-    async fn insert_contact(&self, c: &Contact, search_body: &str, link: Option<&CompanyLink>, audit: &AuditEntry) -> Result<()> {
+    async fn insert_contact(
+        &self,
+        c: &Contact,
+        search_body: &str,
+        link: Option<&CompanyLink>,
+        audit: &AuditEntry,
+    ) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         write_contact(&mut tx, c, None, search_body).await?;
         if let Some(l) = link {
@@ -481,17 +513,30 @@ impl ClientStore for SqlStore {
         Ok(())
     }
 
-    async fn update_contact(&self, c: &Contact, expected_version: i64, search_body: &str, audit: &AuditEntry) -> Result<()> {
+    async fn update_contact(
+        &self,
+        c: &Contact,
+        expected_version: i64,
+        search_body: &str,
+        audit: &AuditEntry,
+    ) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         write_contact(&mut tx, c, Some(expected_version), search_body).await?;
         if let Some(company) = c.company_id {
             // The primary company is always one of the person's companies.
             let exists: i64 = tx
-                .fetch_scalar("SELECT COUNT(*) FROM company_contacts WHERE company_id = $1 AND contact_id = $2", args![company, c.id])
+                .fetch_scalar(
+                    "SELECT COUNT(*) FROM company_contacts WHERE company_id = $1 AND contact_id = $2",
+                    args![company, c.id],
+                )
                 .await
                 .map_err(db_err("checking contact persons"))?;
             if exists == 0 {
-                link_in_tx(&mut tx, &CompanyLink { company_id: company, contact_id: c.id, role: None, is_primary: true }).await?;
+                link_in_tx(
+                    &mut tx,
+                    &CompanyLink { company_id: company, contact_id: c.id, role: None, is_primary: true },
+                )
+                .await?;
             }
         }
         insert_audit(&mut tx, audit).await?;
@@ -526,7 +571,13 @@ impl ClientStore for SqlStore {
         Ok(())
     }
 
-    async fn update_company(&self, c: &Company, expected_version: i64, search_body: &str, audit: &AuditEntry) -> Result<()> {
+    async fn update_company(
+        &self,
+        c: &Company,
+        expected_version: i64,
+        search_body: &str,
+        audit: &AuditEntry,
+    ) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         write_company(&mut tx, c, Some(expected_version), search_body).await?;
         insert_audit(&mut tx, audit).await?;
@@ -590,9 +641,12 @@ impl ClientStore for SqlStore {
     async fn upsert_link(&self, link: &CompanyLink, audit: &AuditEntry) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         link_in_tx(&mut tx, link).await?;
-        tx.execute("UPDATE contacts SET version = version + 1, updated_at = $1 WHERE id = $2", args![audit.at, link.contact_id])
-            .await
-            .map_err(db_err("linking a contact person"))?;
+        tx.execute(
+            "UPDATE contacts SET version = version + 1, updated_at = $1 WHERE id = $2",
+            args![audit.at, link.contact_id],
+        )
+        .await
+        .map_err(db_err("linking a contact person"))?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err("committing"))?;
         Ok(())
@@ -601,7 +655,10 @@ impl ClientStore for SqlStore {
     async fn delete_link(&self, company_id: Uuid, contact_id: Uuid, audit: &AuditEntry) -> Result<bool> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         let n = tx
-            .execute("DELETE FROM company_contacts WHERE company_id = $1 AND contact_id = $2", args![company_id, contact_id])
+            .execute(
+                "DELETE FROM company_contacts WHERE company_id = $1 AND contact_id = $2",
+                args![company_id, contact_id],
+            )
             .await
             .map_err(db_err("unlinking a contact person"))?;
         if n > 0 {
@@ -622,9 +679,12 @@ impl ClientStore for SqlStore {
             return Ok(vec![]);
         }
         let mut p = Params::default();
-        let conds: Vec<String> =
-            points.iter().map(|(k, v)| format!("(kind = {} AND value = {})", p.push(k.clone()), p.push(v.clone()))).collect();
-        let mut sql = format!("SELECT DISTINCT entity_type, entity_id FROM contact_points WHERE ({})", conds.join(" OR "));
+        let conds: Vec<String> = points
+            .iter()
+            .map(|(k, v)| format!("(kind = {} AND value = {})", p.push(k.clone()), p.push(v.clone())))
+            .collect();
+        let mut sql =
+            format!("SELECT DISTINCT entity_type, entity_id FROM contact_points WHERE ({})", conds.join(" OR "));
         if let Some(x) = exclude {
             sql.push_str(&format!(" AND entity_id <> {}", p.push(x)));
         }
@@ -644,7 +704,14 @@ impl ClientStore for SqlStore {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
-    async fn search(&self, terms: &[String], phone: Option<&PhoneQuery>, contacts: &Scope, companies: &Scope, limit: u32) -> Result<Vec<SearchHit>> {
+    async fn search(
+        &self,
+        terms: &[String],
+        phone: Option<&PhoneQuery>,
+        contacts: &Scope,
+        companies: &Scope,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>> {
         let backend = self.db.backend();
         let mut hits: Vec<SearchHit> = Vec::new();
         for (entity, scope) in [("contact", contacts), ("company", companies)] {
@@ -652,7 +719,9 @@ impl ClientStore for SqlStore {
                 continue;
             }
             let (table, title, subtitle, join) = match entity {
-                "contact" => ("contacts", "a.display_name", "co.name", "LEFT JOIN companies co ON co.id = a.company_id"),
+                "contact" => {
+                    ("contacts", "a.display_name", "co.name", "LEFT JOIN companies co ON co.id = a.company_id")
+                }
                 _ => ("companies", "a.name", "a.tax_number", ""),
             };
             // Phone matches first: exact E.164, else the typed digits as the number's end.
@@ -670,7 +739,12 @@ impl ClientStore for SqlStore {
                     p.push(i64::from(limit))
                 );
                 let rows: Vec<HitRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("searching by phone"))?;
-                hits.extend(rows.into_iter().map(|r| SearchHit { entity_type: entity.into(), id: r.id, title: r.title, subtitle: r.subtitle }));
+                hits.extend(rows.into_iter().map(|r| SearchHit {
+                    entity_type: entity.into(),
+                    id: r.id,
+                    title: r.title,
+                    subtitle: r.subtitle,
+                }));
             }
             if terms.is_empty() {
                 continue;
@@ -719,7 +793,14 @@ impl ClientStore for SqlStore {
         Ok(row.and_then(|r| r.0))
     }
 
-    async fn merge_contacts(&self, survivor: &Contact, expected: i64, body: &str, loser: &Contact, audits: &[AuditEntry]) -> Result<()> {
+    async fn merge_contacts(
+        &self,
+        survivor: &Contact,
+        expected: i64,
+        body: &str,
+        loser: &Contact,
+        audits: &[AuditEntry],
+    ) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         let e = || db_err("merging contacts");
         // Contact persons: the loser's companies become the survivor's (unless already there).
@@ -733,7 +814,11 @@ impl ClientStore for SqlStore {
         tx.execute("DELETE FROM company_contacts WHERE contact_id = $1", args![loser.id]).await.map_err(e())?;
         write_contact(&mut tx, survivor, Some(expected), body).await?;
         if let Some(company) = survivor.company_id {
-            link_in_tx(&mut tx, &CompanyLink { company_id: company, contact_id: survivor.id, role: None, is_primary: true }).await?;
+            link_in_tx(
+                &mut tx,
+                &CompanyLink { company_id: company, contact_id: survivor.id, role: None, is_primary: true },
+            )
+            .await?;
         }
         let mut gone = loser.clone();
         gone.version += 1;
@@ -748,7 +833,14 @@ impl ClientStore for SqlStore {
         Ok(())
     }
 
-    async fn merge_companies(&self, survivor: &Company, expected: i64, body: &str, loser: &Company, audits: &[AuditEntry]) -> Result<()> {
+    async fn merge_companies(
+        &self,
+        survivor: &Company,
+        expected: i64,
+        body: &str,
+        loser: &Company,
+        audits: &[AuditEntry],
+    ) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         let e = || db_err("merging companies");
         tx.execute(

@@ -19,7 +19,10 @@ pub fn scope_sql(p: &mut Params, scope: &Scope, alias: &str) -> String {
         Scope::Teams { user, teams } => {
             let u = p.push(*user);
             let ts: Vec<String> = teams.iter().map(|t| p.push(*t)).collect();
-            format!("({alias}.owner_id = {u} OR {alias}.owner_id IN (SELECT id FROM users WHERE team_id IN ({})))", ts.join(", "))
+            format!(
+                "({alias}.owner_id = {u} OR {alias}.owner_id IN (SELECT id FROM users WHERE team_id IN ({})))",
+                ts.join(", ")
+            )
         }
     }
 }
@@ -45,10 +48,16 @@ impl FilterSql<'_> {
     fn custom_expr(&self, key: &str, t: FieldType) -> String {
         let a = self.alias;
         match (self.backend, t) {
-            (Backend::Sqlite, FieldType::Number) => format!("CAST(json_extract({a}.custom_fields, '$.\"{key}\"') AS REAL)"),
+            (Backend::Sqlite, FieldType::Number) => {
+                format!("CAST(json_extract({a}.custom_fields, '$.\"{key}\"') AS REAL)")
+            }
             (Backend::Postgres, FieldType::Number) => format!("(({a}.custom_fields->>'{key}')::double precision)"),
-            (Backend::Sqlite, FieldType::Money) => format!("CAST(json_extract({a}.custom_fields, '$.\"{key}\".amount') AS REAL)"),
-            (Backend::Postgres, FieldType::Money) => format!("(({a}.custom_fields->'{key}'->>'amount')::double precision)"),
+            (Backend::Sqlite, FieldType::Money) => {
+                format!("CAST(json_extract({a}.custom_fields, '$.\"{key}\".amount') AS REAL)")
+            }
+            (Backend::Postgres, FieldType::Money) => {
+                format!("(({a}.custom_fields->'{key}'->>'amount')::double precision)")
+            }
             (Backend::Postgres, FieldType::Boolean) => format!("(({a}.custom_fields->>'{key}')::boolean)"),
             _ => self.json_text("custom_fields", key),
         }
@@ -58,8 +67,12 @@ impl FilterSql<'_> {
         match f {
             Checked::And(parts) if parts.is_empty() => "1 = 1".into(),
             Checked::Or(parts) if parts.is_empty() => "1 = 0".into(),
-            Checked::And(parts) => format!("({})", parts.iter().map(|x| self.sql(p, x)).collect::<Vec<_>>().join(" AND ")),
-            Checked::Or(parts) => format!("({})", parts.iter().map(|x| self.sql(p, x)).collect::<Vec<_>>().join(" OR ")),
+            Checked::And(parts) => {
+                format!("({})", parts.iter().map(|x| self.sql(p, x)).collect::<Vec<_>>().join(" AND "))
+            }
+            Checked::Or(parts) => {
+                format!("({})", parts.iter().map(|x| self.sql(p, x)).collect::<Vec<_>>().join(" OR "))
+            }
             Checked::Cond { column, op, operand } => self.cond(p, column, *op, operand),
         }
     }
@@ -70,9 +83,15 @@ impl FilterSql<'_> {
         match (op, operand) {
             (Op::Eq, Operand::Text(v)) => format!("{e} = {}", p.push(norm(v))),
             (Op::Ne, Operand::Text(v)) => format!("({expr} IS NULL OR {e} <> {})", p.push(norm(v))),
-            (Op::Contains, Operand::Text(v)) => format!("{e} LIKE {} ESCAPE '\\'", p.push(format!("%{}%", escape_like(&norm(v))))),
-            (Op::StartsWith, Operand::Text(v)) => format!("{e} LIKE {} ESCAPE '\\'", p.push(format!("{}%", escape_like(&norm(v))))),
-            (Op::In, Operand::Texts(vs)) => format!("{e} IN ({})", list(p, &vs.iter().map(|v| norm(v)).collect::<Vec<_>>())),
+            (Op::Contains, Operand::Text(v)) => {
+                format!("{e} LIKE {} ESCAPE '\\'", p.push(format!("%{}%", escape_like(&norm(v)))))
+            }
+            (Op::StartsWith, Operand::Text(v)) => {
+                format!("{e} LIKE {} ESCAPE '\\'", p.push(format!("{}%", escape_like(&norm(v)))))
+            }
+            (Op::In, Operand::Texts(vs)) => {
+                format!("{e} IN ({})", list(p, &vs.iter().map(|v| norm(v)).collect::<Vec<_>>()))
+            }
             (Op::IsEmpty, _) => format!("({expr} IS NULL OR {expr} = '')"),
             (Op::IsNotEmpty, _) => format!("({expr} IS NOT NULL AND {expr} <> '')"),
             _ => "1 = 0".into(),
@@ -119,9 +138,14 @@ impl FilterSql<'_> {
                 let any = format!("SELECT 1 FROM record_tags t WHERE t.entity_id = {a}.id");
                 match (op, operand) {
                     (Op::Has | Op::Eq, Operand::Text(v)) => format!("EXISTS ({any} AND t.tag = {})", p.push(fold(v))),
-                    (Op::Lacks | Op::Ne, Operand::Text(v)) => format!("NOT EXISTS ({any} AND t.tag = {})", p.push(fold(v))),
+                    (Op::Lacks | Op::Ne, Operand::Text(v)) => {
+                        format!("NOT EXISTS ({any} AND t.tag = {})", p.push(fold(v)))
+                    }
                     (Op::In, Operand::Texts(vs)) => {
-                        format!("EXISTS ({any} AND t.tag IN ({}))", list(p, &vs.iter().map(|v| fold(v)).collect::<Vec<_>>()))
+                        format!(
+                            "EXISTS ({any} AND t.tag IN ({}))",
+                            list(p, &vs.iter().map(|v| fold(v)).collect::<Vec<_>>())
+                        )
                     }
                     (Op::IsEmpty, _) => format!("NOT EXISTS ({any})"),
                     (Op::IsNotEmpty, _) => format!("EXISTS ({any})"),
@@ -131,12 +155,20 @@ impl FilterSql<'_> {
             Column::Point { kind } => {
                 let any = format!("SELECT 1 FROM contact_points cp WHERE cp.entity_id = {a}.id AND cp.kind = '{kind}'");
                 match (op, operand) {
-                    (Op::Eq | Op::Has, Operand::Text(v)) => format!("EXISTS ({any} AND cp.value = {})", p.push(v.clone())),
+                    (Op::Eq | Op::Has, Operand::Text(v)) => {
+                        format!("EXISTS ({any} AND cp.value = {})", p.push(v.clone()))
+                    }
                     (Op::Contains, Operand::Text(v)) => {
-                        format!("EXISTS ({any} AND cp.value LIKE {} ESCAPE '\\')", p.push(format!("%{}%", escape_like(v))))
+                        format!(
+                            "EXISTS ({any} AND cp.value LIKE {} ESCAPE '\\')",
+                            p.push(format!("%{}%", escape_like(v)))
+                        )
                     }
                     (Op::StartsWith, Operand::Text(v)) => {
-                        format!("EXISTS ({any} AND cp.value LIKE {} ESCAPE '\\')", p.push(format!("{}%", escape_like(v))))
+                        format!(
+                            "EXISTS ({any} AND cp.value LIKE {} ESCAPE '\\')",
+                            p.push(format!("{}%", escape_like(v)))
+                        )
                     }
                     (Op::IsEmpty, _) => format!("NOT EXISTS ({any})"),
                     (Op::IsNotEmpty, _) => format!("EXISTS ({any})"),
@@ -163,7 +195,11 @@ impl FilterSql<'_> {
                         self.alias,
                         p.push(v.clone())
                     ),
-                    Backend::Postgres => format!("jsonb_exists(COALESCE({}.custom_fields->'{key}', '[]'::jsonb), {})", self.alias, p.push(v.clone())),
+                    Backend::Postgres => format!(
+                        "jsonb_exists(COALESCE({}.custom_fields->'{key}', '[]'::jsonb), {})",
+                        self.alias,
+                        p.push(v.clone())
+                    ),
                 };
                 if op == Op::Has { has } else { format!("NOT {has}") }
             }

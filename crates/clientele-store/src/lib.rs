@@ -1,13 +1,13 @@
 //! Clientele storage. [`SqlStore`] implements the core's storage traits on SQLite and
 //! PostgreSQL with one set of queries; [`connect`] picks the backend from the URL scheme.
 
+mod clients;
 pub mod db;
+mod filter_sql;
 mod keyset;
 pub mod migrate;
 mod platform;
 mod sessions;
-mod clients;
-mod filter_sql;
 mod settings_store;
 pub mod testing;
 

@@ -419,6 +419,59 @@ impl AuditStore for SqlStore {
         Ok(finish(entries, page.limit, &page.sort, |e| (serde_json::Value::Null, e.id)))
     }
 
+    async fn scrub_audit(&self, entity_id: Uuid) -> Result<u64> {
+        let rows: Vec<AuditRow> = self
+            .db
+            .fetch_all(
+                "SELECT id, at, actor_id, actor_name, action, entity_type, entity_id, changes FROM audit_log WHERE entity_id = $1",
+                args![entity_id],
+            )
+            .await
+            .map_err(db_err("reading the audit log"))?;
+        let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
+        for r in &rows {
+            let scrubbed: serde_json::Map<String, serde_json::Value> = r
+                .changes
+                .0
+                .as_object()
+                .map(|m| m.keys().map(|k| (k.clone(), serde_json::json!({"erased": true}))).collect())
+                .unwrap_or_default();
+            tx.execute(
+                "UPDATE audit_log SET changes = $1 WHERE id = $2",
+                args![serde_json::Value::Object(scrubbed), r.id],
+            )
+            .await
+            .map_err(db_err("erasing personal data from the audit log"))?;
+        }
+        tx.commit().await.map_err(db_err("committing"))?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn audit_of(&self, entity_id: Uuid) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<AuditRow> = self
+            .db
+            .fetch_all(
+                "SELECT id, at, actor_id, actor_name, action, entity_type, entity_id, changes FROM audit_log \
+                 WHERE entity_id = $1 ORDER BY id",
+                args![entity_id],
+            )
+            .await
+            .map_err(db_err("reading the audit log"))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                at: r.at,
+                actor_id: r.actor_id,
+                actor_name: r.actor_name,
+                action: r.action,
+                entity_type: r.entity_type,
+                entity_id: r.entity_id,
+                changes: r.changes.0,
+            })
+            .collect())
+    }
+
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         insert_audit(&mut tx, entry).await?;

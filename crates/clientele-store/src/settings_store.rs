@@ -29,7 +29,8 @@ struct FieldRow {
     updated_at: DateTime<Utc>,
 }
 
-const FIELD_COLS: &str = "id, version, entity, key, label, field_type, options, required, position, created_at, updated_at";
+const FIELD_COLS: &str =
+    "id, version, entity, key, label, field_type, options, required, position, created_at, updated_at";
 
 #[async_trait]
 impl CustomFieldStore for SqlStore {
@@ -37,10 +38,20 @@ impl CustomFieldStore for SqlStore {
         let rows: Vec<FieldRow> = match entity {
             Some(e) => {
                 self.db
-                    .fetch_all(&format!("SELECT {FIELD_COLS} FROM custom_fields WHERE entity = $1 ORDER BY position, label"), args![e.to_owned()])
+                    .fetch_all(
+                        &format!("SELECT {FIELD_COLS} FROM custom_fields WHERE entity = $1 ORDER BY position, label"),
+                        args![e.to_owned()],
+                    )
                     .await
             }
-            None => self.db.fetch_all(&format!("SELECT {FIELD_COLS} FROM custom_fields ORDER BY entity, position, label"), vec![]).await,
+            None => {
+                self.db
+                    .fetch_all(
+                        &format!("SELECT {FIELD_COLS} FROM custom_fields ORDER BY entity, position, label"),
+                        vec![],
+                    )
+                    .await
+            }
         }
         .map_err(db_err("listing custom fields"))?;
         rows.into_iter()
@@ -83,7 +94,9 @@ impl CustomFieldStore for SqlStore {
         )
         .await
         .map_err(|e| match db_err("creating a custom field")(e) {
-            Error::Conflict { .. } => Error::conflict("key", format!("a {} field with key `{}` already exists", d.entity, d.key)),
+            Error::Conflict { .. } => {
+                Error::conflict("key", format!("a {} field with key `{}` already exists", d.entity, d.key))
+            }
             other => other,
         })?;
         insert_audit(&mut tx, audit).await?;
@@ -102,8 +115,10 @@ impl CustomFieldStore for SqlStore {
             .await
             .map_err(db_err("updating a custom field"))?;
         if n == 0 {
-            let cur: Option<(i64,)> =
-                tx.fetch_optional("SELECT version FROM custom_fields WHERE id = $1", args![d.id]).await.map_err(db_err("reading"))?;
+            let cur: Option<(i64,)> = tx
+                .fetch_optional("SELECT version FROM custom_fields WHERE id = $1", args![d.id])
+                .await
+                .map_err(db_err("reading"))?;
             return Err(match cur {
                 Some((v,)) => Error::PreconditionFailed { current: v },
                 None => Error::NotFound("custom field"),
@@ -116,7 +131,10 @@ impl CustomFieldStore for SqlStore {
 
     async fn delete_custom_field(&self, id: Uuid, audit: &AuditEntry) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
-        let n = tx.execute("DELETE FROM custom_fields WHERE id = $1", args![id]).await.map_err(db_err("deleting a custom field"))?;
+        let n = tx
+            .execute("DELETE FROM custom_fields WHERE id = $1", args![id])
+            .await
+            .map_err(db_err("deleting a custom field"))?;
         if n == 0 {
             return Err(Error::NotFound("custom field"));
         }
@@ -191,7 +209,17 @@ impl ViewStore for SqlStore {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         tx.execute(
             &format!("INSERT INTO saved_views ({VIEW_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
-            args![v.id, v.version, v.entity.clone(), v.name.clone(), v.owner_id, v.shared, definition(v), v.created_at, v.updated_at],
+            args![
+                v.id,
+                v.version,
+                v.entity.clone(),
+                v.name.clone(),
+                v.owner_id,
+                v.shared,
+                definition(v),
+                v.created_at,
+                v.updated_at
+            ],
         )
         .await
         .map_err(db_err("saving a view"))?;
@@ -210,8 +238,10 @@ impl ViewStore for SqlStore {
             .await
             .map_err(db_err("updating a view"))?;
         if n == 0 {
-            let cur: Option<(i64,)> =
-                tx.fetch_optional("SELECT version FROM saved_views WHERE id = $1", args![v.id]).await.map_err(db_err("reading"))?;
+            let cur: Option<(i64,)> = tx
+                .fetch_optional("SELECT version FROM saved_views WHERE id = $1", args![v.id])
+                .await
+                .map_err(db_err("reading"))?;
             return Err(match cur {
                 Some((c,)) => Error::PreconditionFailed { current: c },
                 None => Error::NotFound("view"),
@@ -224,7 +254,8 @@ impl ViewStore for SqlStore {
 
     async fn delete_view(&self, id: Uuid, audit: &AuditEntry) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
-        let n = tx.execute("DELETE FROM saved_views WHERE id = $1", args![id]).await.map_err(db_err("deleting a view"))?;
+        let n =
+            tx.execute("DELETE FROM saved_views WHERE id = $1", args![id]).await.map_err(db_err("deleting a view"))?;
         if n == 0 {
             return Err(Error::NotFound("view"));
         }

@@ -613,7 +613,8 @@ pub struct CompanyInput {
 }
 
 /// Fields of a stored record that a client may send back but never sets.
-pub const READ_ONLY_FIELDS: [&str; 7] = ["id", "version", "created_at", "updated_at", "deleted_at", "merged_into", "company_links"];
+pub const READ_ONLY_FIELDS: [&str; 7] =
+    ["id", "version", "created_at", "updated_at", "deleted_at", "merged_into", "company_links"];
 
 /// Overlays a JSON merge patch (top-level keys) on the current record's JSON, dropping the
 /// read-only fields, so that an update is validated exactly like a creation.
@@ -653,11 +654,25 @@ pub struct RecordMeta {
 
 impl RecordMeta {
     pub fn of_contact(c: &Contact) -> Self {
-        Self { id: c.id, version: c.version, created_at: c.created_at, updated_at: c.updated_at, deleted_at: c.deleted_at, merged_into: c.merged_into }
+        Self {
+            id: c.id,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            deleted_at: c.deleted_at,
+            merged_into: c.merged_into,
+        }
     }
 
     pub fn of_company(c: &Company) -> Self {
-        Self { id: c.id, version: c.version, created_at: c.created_at, updated_at: c.updated_at, deleted_at: c.deleted_at, merged_into: c.merged_into }
+        Self {
+            id: c.id,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            deleted_at: c.deleted_at,
+            merged_into: c.merged_into,
+        }
     }
 }
 

@@ -67,20 +67,37 @@ pub enum Op {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Column {
     /// A text column; `folded` columns hold lower-case accent-free text.
-    Text { col: &'static str, folded: bool },
+    Text {
+        col: &'static str,
+        folded: bool,
+    },
     /// A column holding one of a closed set of words.
-    Enum { col: &'static str, values: &'static [&'static str] },
-    Uuid { col: &'static str },
-    Time { col: &'static str },
+    Enum {
+        col: &'static str,
+        values: &'static [&'static str],
+    },
+    Uuid {
+        col: &'static str,
+    },
+    Time {
+        col: &'static str,
+    },
     /// Tags (the record_tags table).
     Tags,
     /// E-mails / phones (the contact_points table).
-    Point { kind: &'static str },
+    Point {
+        kind: &'static str,
+    },
     /// The birthday's month and day (`MM-DD`).
     BirthdayMd,
     /// A key inside the JSON address.
-    AddressPart { key: &'static str },
-    Custom { key: String, field_type: FieldType },
+    AddressPart {
+        key: &'static str,
+    },
+    Custom {
+        key: String,
+        field_type: FieldType,
+    },
 }
 
 /// A checked value.
@@ -187,10 +204,16 @@ pub fn check(filter: &Filter, ctx: &FilterContext<'_>) -> Result<Checked, FieldE
 fn check_inner(f: &Filter, ctx: &FilterContext<'_>, path: &str, count: &mut usize) -> Result<Checked, FieldError> {
     match f {
         Filter::And { and } => Ok(Checked::And(
-            and.iter().enumerate().map(|(i, x)| check_inner(x, ctx, &format!("{path}.and[{i}]"), count)).collect::<Result<_, _>>()?,
+            and.iter()
+                .enumerate()
+                .map(|(i, x)| check_inner(x, ctx, &format!("{path}.and[{i}]"), count))
+                .collect::<Result<_, _>>()?,
         )),
         Filter::Or { or } => Ok(Checked::Or(
-            or.iter().enumerate().map(|(i, x)| check_inner(x, ctx, &format!("{path}.or[{i}]"), count)).collect::<Result<_, _>>()?,
+            or.iter()
+                .enumerate()
+                .map(|(i, x)| check_inner(x, ctx, &format!("{path}.or[{i}]"), count))
+                .collect::<Result<_, _>>()?,
         )),
         Filter::Cond(c) => {
             *count += 1;
@@ -209,7 +232,8 @@ fn check_cond(c: &Condition, ctx: &FilterContext<'_>, path: &str) -> Result<Chec
             Some(d) => Column::Custom { key: d.key.clone(), field_type: d.field_type },
             None => return Err(err("no such custom field".into())),
         },
-        None => builtin(ctx.entity, &c.field).ok_or_else(|| err(format!("cannot filter {}s by `{}`", ctx.entity, c.field)))?,
+        None => builtin(ctx.entity, &c.field)
+            .ok_or_else(|| err(format!("cannot filter {}s by `{}`", ctx.entity, c.field)))?,
     };
     let bad_op = || err(format!("operator `{}` does not apply to this field", op_name(c.op)));
     use Op::*;
@@ -217,8 +241,12 @@ fn check_cond(c: &Condition, ctx: &FilterContext<'_>, path: &str) -> Result<Chec
         return Ok(Checked::Cond { column, op: c.op, operand: Operand::None });
     }
     let operand = match (&column, c.op) {
-        (Column::Text { .. } | Column::AddressPart { .. }, Eq | Ne | Contains | StartsWith) => Operand::Text(text(&c.value).ok_or_else(|| err("needs a text value".into()))?),
-        (Column::Text { .. } | Column::AddressPart { .. }, In) => Operand::Texts(texts(&c.value).ok_or_else(|| err("needs a list of texts".into()))?),
+        (Column::Text { .. } | Column::AddressPart { .. }, Eq | Ne | Contains | StartsWith) => {
+            Operand::Text(text(&c.value).ok_or_else(|| err("needs a text value".into()))?)
+        }
+        (Column::Text { .. } | Column::AddressPart { .. }, In) => {
+            Operand::Texts(texts(&c.value).ok_or_else(|| err("needs a list of texts".into()))?)
+        }
         (Column::Enum { values, .. }, Eq | Ne) => {
             let v = text(&c.value).ok_or_else(|| err("needs a value".into()))?.to_lowercase();
             if !values.contains(&v.as_str()) {
@@ -233,17 +261,28 @@ fn check_cond(c: &Condition, ctx: &FilterContext<'_>, path: &str) -> Result<Chec
             }
             Operand::Texts(vs)
         }
-        (Column::Uuid { .. }, Eq | Ne) => Operand::Uuid(uuid_or_me(&c.value, ctx.me).ok_or_else(|| err("needs an id (or \"me\")".into()))?),
+        (Column::Uuid { .. }, Eq | Ne) => {
+            Operand::Uuid(uuid_or_me(&c.value, ctx.me).ok_or_else(|| err("needs an id (or \"me\")".into()))?)
+        }
         (Column::Uuid { .. }, In) => {
             let list = c.value.as_array().ok_or_else(|| err("needs a list of ids".into()))?;
-            Operand::Uuids(list.iter().map(|v| uuid_or_me(v, ctx.me)).collect::<Option<_>>().ok_or_else(|| err("needs a list of ids".into()))?)
+            Operand::Uuids(
+                list.iter()
+                    .map(|v| uuid_or_me(v, ctx.me))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| err("needs a list of ids".into()))?,
+            )
         }
-        (Column::Time { .. }, Gt | Gte | Lt | Lte) => Operand::Time(time(&c.value).ok_or_else(|| err("needs a date (2026-01-31) or a time (RFC 3339)".into()))?),
+        (Column::Time { .. }, Gt | Gte | Lt | Lte) => {
+            Operand::Time(time(&c.value).ok_or_else(|| err("needs a date (2026-01-31) or a time (RFC 3339)".into()))?)
+        }
         (Column::Time { .. }, OlderThanDays | WithinLastDays) => {
             let days = days(&c.value).ok_or_else(|| err("needs a number of days (0-36500)".into()))?;
             Operand::Time(ctx.now - Duration::days(days))
         }
-        (Column::Tags, Has | Lacks | Eq | Ne) => Operand::Text(text(&c.value).ok_or_else(|| err("needs a tag".into()))?),
+        (Column::Tags, Has | Lacks | Eq | Ne) => {
+            Operand::Text(text(&c.value).ok_or_else(|| err("needs a tag".into()))?)
+        }
         (Column::Tags, In) => Operand::Texts(texts(&c.value).ok_or_else(|| err("needs a list of tags".into()))?),
         (Column::Point { kind: "phone" }, Eq | Has) => {
             let raw = text(&c.value).ok_or_else(|| err("needs a phone number".into()))?;
@@ -252,11 +291,16 @@ fn check_cond(c: &Condition, ctx: &FilterContext<'_>, path: &str) -> Result<Chec
                 _ => return Err(err(format!("`{raw}` is not a complete phone number"))),
             }
         }
-        (Column::Point { .. }, Eq | Has | Contains | StartsWith) => Operand::Text(text(&c.value).ok_or_else(|| err("needs a value".into()))?.to_lowercase()),
+        (Column::Point { .. }, Eq | Has | Contains | StartsWith) => {
+            Operand::Text(text(&c.value).ok_or_else(|| err("needs a value".into()))?.to_lowercase())
+        }
         (Column::BirthdayMd, InNextDays) => {
             let n = days(&c.value).filter(|d| *d <= 366).ok_or_else(|| err("needs a number of days (0-366)".into()))?;
             let today = ctx.now.date_naive();
-            let mut mds: Vec<String> = (0..=n).filter_map(|i| today.checked_add_signed(Duration::days(i))).map(|d| d.format("%m-%d").to_string()).collect();
+            let mut mds: Vec<String> = (0..=n)
+                .filter_map(|i| today.checked_add_signed(Duration::days(i)))
+                .map(|d| d.format("%m-%d").to_string())
+                .collect();
             // Someone born on 29 February is celebrated on 28 February in other years.
             if mds.iter().any(|m| m == "02-28") && !mds.iter().any(|m| m == "02-29") {
                 mds.push("02-29".into());
@@ -275,15 +319,27 @@ fn custom_operand(t: FieldType, op: Op, v: &Value, ctx: &FilterContext<'_>) -> O
     use FieldType as T;
     use Op::*;
     match (t, op) {
-        (T::Text | T::LongText | T::Url | T::Email | T::Phone | T::Select, Eq | Ne | Contains | StartsWith) => text(v).map(Operand::Text),
+        (T::Text | T::LongText | T::Url | T::Email | T::Phone | T::Select, Eq | Ne | Contains | StartsWith) => {
+            text(v).map(Operand::Text)
+        }
         (T::Select, In) => texts(v).map(Operand::Texts),
         (T::MultiSelect, Has | Lacks) => text(v).map(Operand::Text),
-        (T::Number, Eq | Ne | Gt | Gte | Lt | Lte) => v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).map(Operand::Number),
-        (T::Money, Gt | Gte | Lt | Lte | Eq) => v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).map(Operand::Number),
-        (T::Date, Eq | Ne | Gt | Gte | Lt | Lte) => v.as_str().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).map(|d| Operand::Text(d.to_string())),
+        (T::Number, Eq | Ne | Gt | Gte | Lt | Lte) => {
+            v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).map(Operand::Number)
+        }
+        (T::Money, Gt | Gte | Lt | Lte | Eq) => {
+            v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).map(Operand::Number)
+        }
+        (T::Date, Eq | Ne | Gt | Gte | Lt | Lte) => {
+            v.as_str().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).map(|d| Operand::Text(d.to_string()))
+        }
         (T::Date, InNextDays) => days(v).map(|n| Operand::Text((ctx.now.date_naive() + Duration::days(n)).to_string())),
-        (T::Date, OlderThanDays | WithinLastDays) => days(v).map(|n| Operand::Text((ctx.now.date_naive() - Duration::days(n)).to_string())),
-        (T::Datetime, Gt | Gte | Lt | Lte) => time(v).map(|t| Operand::Text(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))),
+        (T::Date, OlderThanDays | WithinLastDays) => {
+            days(v).map(|n| Operand::Text((ctx.now.date_naive() - Duration::days(n)).to_string()))
+        }
+        (T::Datetime, Gt | Gte | Lt | Lte) => {
+            time(v).map(|t| Operand::Text(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
+        }
         (T::Boolean, Eq | Ne) => v.as_bool().map(Operand::Bool),
         (T::User | T::Reference, Eq | Ne) => uuid_or_me(v, ctx.me).map(|u| Operand::Text(u.to_string())),
         _ => None,
@@ -310,10 +366,9 @@ fn uuid_or_me(v: &Value, me: Uuid) -> Option<Uuid> {
 
 fn time(v: &Value) -> Option<DateTime<Utc>> {
     let s = v.as_str()?.trim();
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .ok()
-        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()))
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).ok().or_else(|| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+    })
 }
 
 fn days(v: &Value) -> Option<i64> {
@@ -352,7 +407,13 @@ mod tests {
     use serde_json::json;
 
     fn ctx() -> FilterContext<'static> {
-        FilterContext { entity: "contact", defs: &[], me: Uuid::from_u128(7), now: "2026-11-23T10:00:00Z".parse().unwrap(), region: Region::parse("RU").ok() }
+        FilterContext {
+            entity: "contact",
+            defs: &[],
+            me: Uuid::from_u128(7),
+            now: "2026-11-23T10:00:00Z".parse().unwrap(),
+            region: Region::parse("RU").ok(),
+        }
     }
 
     #[test]
@@ -368,9 +429,23 @@ mod tests {
         .unwrap();
         let Checked::And(parts) = check(&f, &ctx()).unwrap() else { panic!() };
         assert_eq!(parts.len(), 4);
-        assert_eq!(parts[0], Checked::Cond { column: Column::Enum { col: "lifecycle", values: LIFECYCLES }, op: Op::Eq, operand: Operand::Text("customer".into()) });
+        assert_eq!(
+            parts[0],
+            Checked::Cond {
+                column: Column::Enum { col: "lifecycle", values: LIFECYCLES },
+                op: Op::Eq,
+                operand: Operand::Text("customer".into())
+            }
+        );
         let Checked::Or(or) = &parts[1] else { panic!() };
-        assert_eq!(or[1], Checked::Cond { column: Column::Time { col: "last_contacted_at" }, op: Op::OlderThanDays, operand: Operand::Time("2026-08-25T10:00:00Z".parse().unwrap()) });
+        assert_eq!(
+            or[1],
+            Checked::Cond {
+                column: Column::Time { col: "last_contacted_at" },
+                op: Op::OlderThanDays,
+                operand: Operand::Time("2026-08-25T10:00:00Z".parse().unwrap())
+            }
+        );
         assert!(matches!(&parts[2], Checked::Cond { operand: Operand::Uuid(u), .. } if *u == Uuid::from_u128(7)));
         assert!(matches!(&parts[3], Checked::Cond { operand: Operand::Text(t), .. } if t == "+74951234567"));
     }
@@ -379,9 +454,11 @@ mod tests {
     fn errors_name_the_condition() {
         let e = check(&parse("filter", r#"{"and":[{"field":"lifecycle","op":"eq","value":"customer"},{"field":"salary","op":"eq","value":1}]}"#).unwrap(), &ctx()).unwrap_err();
         assert_eq!(e.field, "filter.and[1].salary");
-        let e = check(&parse("filter", r#"{"field":"lifecycle","op":"gt","value":"lead"}"#).unwrap(), &ctx()).unwrap_err();
+        let e =
+            check(&parse("filter", r#"{"field":"lifecycle","op":"gt","value":"lead"}"#).unwrap(), &ctx()).unwrap_err();
         assert!(e.message.contains("gt"));
-        let e = check(&parse("filter", r#"{"field":"custom_fields.nope","op":"eq","value":"x"}"#).unwrap(), &ctx()).unwrap_err();
+        let e = check(&parse("filter", r#"{"field":"custom_fields.nope","op":"eq","value":"x"}"#).unwrap(), &ctx())
+            .unwrap_err();
         assert!(e.message.contains("custom field"));
         assert!(parse("filter", "{not json").is_err());
     }

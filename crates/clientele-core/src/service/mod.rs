@@ -4,11 +4,15 @@
 
 mod audit;
 mod auth;
+mod clients;
+mod fields;
 mod teams;
 mod tokens;
 mod users;
 
 pub use auth::{LoginOutcome, NewSessionCookie};
+pub use clients::{CompanyView, ContactView, LinkRequest, ListRequest, MergeRequest, SearchResults};
+pub use fields::{CreateFieldRequest, UpdateFieldRequest, ViewRequest};
 pub use teams::{CreateTeamRequest, UpdateTeamRequest};
 pub use tokens::{CreateTokenRequest, CreatedToken};
 pub use users::{CreateUserRequest, UpdateUserRequest};
@@ -34,6 +38,8 @@ pub struct ServiceSettings {
     /// Failed sign-ins allowed per client address within `login_window` before 429.
     pub login_max_failures_per_ip: i64,
     pub login_window: Duration,
+    /// Region for phone numbers written without a country code.
+    pub default_region: Option<crate::domain::phone::Region>,
 }
 
 impl Default for ServiceSettings {
@@ -43,6 +49,7 @@ impl Default for ServiceSettings {
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 50,
             login_window: Duration::minutes(15),
+            default_region: None,
         }
     }
 }
