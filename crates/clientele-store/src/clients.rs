@@ -225,13 +225,15 @@ async fn write_derived(
     }
     match tx.backend() {
         Backend::Sqlite => {
-            let rid: i64 = tx
-                .fetch_scalar(
-                    "INSERT INTO search_index (entity_type, entity_id, body) VALUES ($1, $2, $3) RETURNING rowid",
-                    args![entity_type.to_owned(), id.to_string(), body.to_owned()],
-                )
-                .await
-                .map_err(db_err("indexing for search"))?;
+            // RETURNING does not work on virtual tables: ask for the row id on the same connection.
+            tx.execute(
+                "INSERT INTO search_index (entity_type, entity_id, body) VALUES ($1, $2, $3)",
+                args![entity_type.to_owned(), id.to_string(), body.to_owned()],
+            )
+            .await
+            .map_err(db_err("indexing for search"))?;
+            let rid: i64 =
+                tx.fetch_scalar("SELECT last_insert_rowid()", vec![]).await.map_err(db_err("indexing for search"))?;
             tx.execute("INSERT INTO search_rows (entity_id, rid) VALUES ($1, $2)", args![id, rid]).await.map_err(e)?;
         }
         Backend::Postgres => {
@@ -494,6 +496,22 @@ async fn link_in_tx(tx: &mut Tx, l: &CompanyLink) -> Result<()> {
     Ok(())
 }
 
+/// Makes `company` the contact's primary company, keeping the role of an existing link.
+async fn ensure_primary_link(tx: &mut Tx, company_id: Uuid, contact_id: Uuid) -> Result<()> {
+    let e = || db_err("linking a contact person");
+    tx.execute("UPDATE company_contacts SET is_primary = $1 WHERE contact_id = $2", args![false, contact_id])
+        .await
+        .map_err(e())?;
+    tx.execute(
+        "INSERT INTO company_contacts (company_id, contact_id, role, is_primary, created_at) VALUES ($1, $2, NULL, $3, $4) \
+         ON CONFLICT (company_id, contact_id) DO UPDATE SET is_primary = excluded.is_primary",
+        args![company_id, contact_id, true, clientele_core::domain::now()],
+    )
+    .await
+    .map_err(e())?;
+    Ok(())
+}
+
 #[async_trait]
 impl ClientStore for SqlStore {
     async fn insert_contact(
@@ -532,11 +550,7 @@ impl ClientStore for SqlStore {
                 .await
                 .map_err(db_err("checking contact persons"))?;
             if exists == 0 {
-                link_in_tx(
-                    &mut tx,
-                    &CompanyLink { company_id: company, contact_id: c.id, role: None, is_primary: true },
-                )
-                .await?;
+                ensure_primary_link(&mut tx, company, c.id).await?;
             }
         }
         insert_audit(&mut tx, audit).await?;
@@ -814,11 +828,7 @@ impl ClientStore for SqlStore {
         tx.execute("DELETE FROM company_contacts WHERE contact_id = $1", args![loser.id]).await.map_err(e())?;
         write_contact(&mut tx, survivor, Some(expected), body).await?;
         if let Some(company) = survivor.company_id {
-            link_in_tx(
-                &mut tx,
-                &CompanyLink { company_id: company, contact_id: survivor.id, role: None, is_primary: true },
-            )
-            .await?;
+            ensure_primary_link(&mut tx, company, survivor.id).await?;
         }
         let mut gone = loser.clone();
         gone.version += 1;

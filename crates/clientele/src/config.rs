@@ -97,6 +97,12 @@ impl Config {
         if !(1..=365).contains(&self.session_idle_days) {
             anyhow::bail!("configuration: session_idle_days must be between 1 and 365");
         }
+        if clientele_core::domain::phone::Region::parse(&self.default_region).is_err() {
+            anyhow::bail!(
+                "configuration: default_region `{}` is not a country code like RU, FR or KR",
+                self.default_region
+            );
+        }
         if self.db_max_connections == 0 {
             anyhow::bail!("configuration: db_max_connections must be at least 1");
         }

@@ -28,6 +28,7 @@ pub fn services(cfg: &Config, store: SqlStore) -> Services {
     let settings = ServiceSettings {
         session_idle: chrono::Duration::days(cfg.session_idle_days),
         login_max_failures_per_account: cfg.login_max_failures,
+        default_region: clientele_core::domain::phone::Region::parse(&cfg.default_region).ok(),
         ..ServiceSettings::default()
     };
     Services::new(Arc::new(store), settings)

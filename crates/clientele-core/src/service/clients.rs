@@ -92,7 +92,13 @@ fn parse_input<T: serde::de::DeserializeOwned>(v: Value) -> Result<T> {
         let path = e.path().to_string();
         let msg = e.inner().to_string();
         if let Some(unknown) = msg.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
-            let field = if path == "." { unknown.to_owned() } else { format!("{path}.{unknown}") };
+            let field = if path == "." || path == unknown {
+                unknown.to_owned()
+            } else if path.ends_with(&format!(".{unknown}")) {
+                path
+            } else {
+                format!("{path}.{unknown}")
+            };
             return Error::invalid(field, "is not a field of this record");
         }
         let field = if path == "." { "body".to_owned() } else { path };
@@ -653,7 +659,8 @@ impl Services {
             };
             PhoneQuery { e164, rev_digits: reversed_digits(q) }
         });
-        let terms = if phoneish { vec![] } else { search_terms(q) };
+        // Digits are also searched as text: tax numbers, registration numbers.
+        let terms = search_terms(q);
         let hits = self
             .store
             .search(

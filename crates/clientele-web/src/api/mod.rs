@@ -3,7 +3,9 @@
 
 mod audit;
 mod auth;
+mod clients;
 mod docs;
+mod settings;
 mod teams;
 mod tokens;
 pub mod users;
@@ -41,6 +43,12 @@ use clientele_core::Error;
         (name = "teams", description = "Teams and departments"),
         (name = "tokens", description = "API tokens"),
         (name = "audit", description = "Who changed what"),
+        (name = "contacts", description = "People: the client base"),
+        (name = "companies", description = "Organisations and their contact persons"),
+        (name = "search", description = "One search box across the client base"),
+        (name = "custom-fields", description = "Fields administrators add to contacts and companies"),
+        (name = "views", description = "Saved list views"),
+        (name = "notifications", description = "In-app notifications"),
     )
 )]
 struct ApiDoc;
@@ -80,6 +88,27 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(clients::list_contacts, clients::create_contact))
+        .routes(routes!(clients::contact_duplicates))
+        .routes(routes!(clients::merge_contacts))
+        .routes(routes!(clients::get_contact, clients::update_contact, clients::delete_contact))
+        .routes(routes!(clients::restore_contact))
+        .routes(routes!(clients::export_contact))
+        .routes(routes!(clients::erase_contact))
+        .routes(routes!(clients::list_companies, clients::create_company))
+        .routes(routes!(clients::company_duplicates))
+        .routes(routes!(clients::merge_companies))
+        .routes(routes!(clients::get_company, clients::update_company, clients::delete_company))
+        .routes(routes!(clients::restore_company))
+        .routes(routes!(clients::company_contacts, clients::link_contact))
+        .routes(routes!(clients::unlink_contact))
+        .routes(routes!(clients::search))
+        .routes(routes!(settings::list_fields, settings::create_field))
+        .routes(routes!(settings::update_field, settings::delete_field))
+        .routes(routes!(settings::list_views, settings::create_view))
+        .routes(routes!(settings::get_view, settings::update_view, settings::delete_view))
+        .routes(routes!(settings::list_notifications))
+        .routes(routes!(settings::mark_read))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.

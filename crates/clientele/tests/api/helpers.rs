@@ -58,6 +58,7 @@ impl TestApp {
             listen: "127.0.0.1:0".into(),
             database_url: db.url.expose().to_owned(),
             db_max_connections: 5,
+            default_region: "RU".into(),
             ..Config::default()
         };
         let store = startup::open_store(&cfg).await.expect("store");

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod auth;
+mod clients;
 mod conventions;
 mod permissions;
 mod ui;
