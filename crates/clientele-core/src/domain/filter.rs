@@ -396,6 +396,11 @@ pub fn op_name(op: Op) -> &'static str {
     }
 }
 
+/// `owner_id = me`, URL-encoded, for links to "my records".
+pub fn owner_me_filter() -> &'static str {
+    "%7B%22field%22%3A%22owner_id%22%2C%22op%22%3A%22eq%22%2C%22value%22%3A%22me%22%7D"
+}
+
 /// Parses the `filter` query parameter (JSON).
 pub fn parse(field: &str, s: &str) -> Result<Filter, FieldError> {
     serde_json::from_str(s).map_err(|e| FieldError::new(field, format!("is not a valid filter: {e}")))

@@ -303,6 +303,20 @@ impl Services {
         if_match: Option<i64>,
         force: bool,
     ) -> Result<ContactView> {
+        self.update_contact_with(actor, id, patch, if_match, force, true).await
+    }
+
+    /// `notify`: tell the managers about an ownership change (bulk transfers notify once, in
+    /// summary, instead).
+    pub(crate) async fn update_contact_with(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        patch: Map<String, Value>,
+        if_match: Option<i64>,
+        force: bool,
+        notify: bool,
+    ) -> Result<ContactView> {
         let current = self.contact_for(actor, id, Action::Update).await?;
         if current.deleted_at.is_some() {
             return Err(Error::NotFound("contact"));
@@ -345,7 +359,7 @@ impl Services {
         let body = next.search_body(company.as_ref().map(|c| c.name.as_str()));
         let audit = audit_entry(actor, "update", "contact", id, audit::diff(&to_json(&current), &to_json(&next)));
         self.store.update_contact(&next, current.version, &body, &audit).await?;
-        if next.owner_id != current.owner_id {
+        if notify && next.owner_id != current.owner_id {
             self.notify_transfer(actor, "contact", id, &next.display_name, current.owner_id, next.owner_id).await?;
         }
         self.get_contact(actor, id).await
@@ -523,6 +537,18 @@ impl Services {
         if_match: Option<i64>,
         force: bool,
     ) -> Result<Company> {
+        self.update_company_with(actor, id, patch, if_match, force, true).await
+    }
+
+    pub(crate) async fn update_company_with(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        patch: Map<String, Value>,
+        if_match: Option<i64>,
+        force: bool,
+        notify: bool,
+    ) -> Result<Company> {
         let current = self.company_for(actor, id, Action::Update).await?;
         if current.deleted_at.is_some() {
             return Err(Error::NotFound("company"));
@@ -548,7 +574,7 @@ impl Services {
         next.updated_at = now();
         let audit = audit_entry(actor, "update", "company", id, audit::diff(&to_json(&current), &to_json(&next)));
         self.store.update_company(&next, current.version, &next.search_body(), &audit).await?;
-        if next.owner_id != current.owner_id {
+        if notify && next.owner_id != current.owner_id {
             self.notify_transfer(actor, "company", id, &next.name, current.owner_id, next.owner_id).await?;
         }
         Ok(next)

@@ -4,6 +4,7 @@
 
 mod audit;
 mod auth;
+mod bulk;
 mod clients;
 mod fields;
 mod teams;
@@ -11,6 +12,7 @@ mod tokens;
 mod users;
 
 pub use auth::{LoginOutcome, NewSessionCookie};
+pub use bulk::{BulkAction, BulkFailure, BulkRequest, BulkResult, BulkSelection};
 pub use clients::{CompanyView, ContactView, LinkRequest, ListRequest, MergeRequest, SearchResults};
 pub use fields::{CreateFieldRequest, UpdateFieldRequest, ViewRequest};
 pub use teams::{CreateTeamRequest, UpdateTeamRequest};

@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use clientele_core::domain::client::{Company, CompanyInput, CompanyLink, Contact, ContactInput};
 use clientele_core::domain::page::Page;
-use clientele_core::service::{ContactView, LinkRequest, ListRequest, MergeRequest, SearchResults};
+use clientele_core::service::{
+    BulkRequest, BulkResult, ContactView, LinkRequest, ListRequest, MergeRequest, SearchResults,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -323,4 +325,28 @@ pub async fn search(
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Json<SearchResults>> {
     Ok(Json(state.services().search(&u.actor, &q.q, q.limit).await?))
+}
+
+/// One action on many contacts: `ids`, or everything `matching` a list request finds.
+/// Actions: `assign_owner` (`owner_id`), `add_tag` / `remove_tag` (`tag`), `set_lifecycle`
+/// (`lifecycle`), `delete`. Each record is checked and audited on its own; failures are listed.
+#[utoipa::path(post, path = "/contacts/bulk", tag = "contacts", request_body = BulkRequest,
+    responses((status = 200, body = BulkResult), (status = 422, body = Problem)))]
+pub async fn bulk_contacts(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(req): ApiJson<BulkRequest>,
+) -> ApiResult<Json<BulkResult>> {
+    Ok(Json(state.services().bulk(&u.actor, "contact", req).await?))
+}
+
+/// One action on many companies (see `/contacts/bulk`).
+#[utoipa::path(post, path = "/companies/bulk", tag = "companies", request_body = BulkRequest,
+    responses((status = 200, body = BulkResult), (status = 422, body = Problem)))]
+pub async fn bulk_companies(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(req): ApiJson<BulkRequest>,
+) -> ApiResult<Json<BulkResult>> {
+    Ok(Json(state.services().bulk(&u.actor, "company", req).await?))
 }

@@ -91,6 +91,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(clients::list_contacts, clients::create_contact))
         .routes(routes!(clients::contact_duplicates))
         .routes(routes!(clients::merge_contacts))
+        .routes(routes!(clients::bulk_contacts))
+        .routes(routes!(clients::bulk_companies))
         .routes(routes!(clients::get_contact, clients::update_contact, clients::delete_contact))
         .routes(routes!(clients::restore_contact))
         .routes(routes!(clients::export_contact))

@@ -426,3 +426,70 @@ async fn delete_restore_export_and_erase(app: TestApp) {
     assert!(!text.contains("likes tea") && !text.contains("p@example.com") && !text.contains("Gdpr"), "{text}");
     assert!(get(&admin, &app, "/search?q=gdpr").await["contacts"].as_array().unwrap().is_empty());
 }
+
+both!(bulk_actions_on_a_selection_and_a_filter);
+async fn bulk_actions_on_a_selection_and_a_filter(app: TestApp) {
+    let admin = app.admin().await;
+    let m = app.user("manager", "bulk@example.com").await;
+    let mut ids = vec![];
+    for i in 0..5 {
+        let c = created(
+            post(
+                &admin,
+                &app,
+                "/contacts",
+                json!({"first_name": format!("Bulk {i}"), "lifecycle": if i < 3 { "lead" } else { "customer" }}),
+            )
+            .await,
+        )
+        .await;
+        ids.push(c["id"].clone());
+    }
+    let r: Value =
+        post(&admin, &app, "/contacts/bulk", json!({"ids": [ids[0], ids[1]], "action": "add_tag", "tag": "expo-2026"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!((r["matched"].as_u64(), r["changed"].as_u64()), (Some(2), Some(2)));
+    let again: Value =
+        post(&admin, &app, "/contacts/bulk", json!({"ids": [ids[0]], "action": "add_tag", "tag": "EXPO-2026"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(again["unchanged"], 1, "adding a tag twice changes nothing");
+    // Everything a filter matches: the three leads go to the manager, who is told once.
+    let leads = json!({"field": "lifecycle", "op": "eq", "value": "lead"}).to_string();
+    let r: Value = post(
+        &admin,
+        &app,
+        "/contacts/bulk",
+        json!({"matching": {"filter": leads}, "action": "assign_owner", "owner_id": m.id}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!((r["matched"].as_u64(), r["changed"].as_u64()), (Some(3), Some(3)));
+    let s = app.login("bulk@example.com").await;
+    let n = get(&s, &app, "/notifications").await;
+    assert_eq!(n["data"].as_array().unwrap().len(), 1);
+    assert_eq!(n["data"][0]["title"], "3 contacts were transferred to you");
+    assert_eq!(get(&s, &app, "/contacts").await["data"].as_array().unwrap().len(), 3);
+    // The manager may only touch their own: others fail one by one, with the reason.
+    let r: Value =
+        post(&s, &app, "/contacts/bulk", json!({"ids": ids, "action": "set_lifecycle", "lifecycle": "prospect"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!((r["changed"].as_u64(), r["failed"].as_array().unwrap().len()), (Some(3), 2));
+    let r: Value =
+        post(&admin, &app, "/contacts/bulk", json!({"ids": [ids[4]], "action": "delete"})).await.json().await.unwrap();
+    assert_eq!(r["changed"], 1);
+    let p = problem(post(&admin, &app, "/contacts/bulk", json!({"ids": [], "action": "delete"})).await, 422).await;
+    assert_eq!(fields(&p), ["ids"]);
+    let log = get(&admin, &app, &format!("/audit?entity_id={}", ids[0].as_str().unwrap())).await;
+    assert!(log["data"].as_array().unwrap().len() >= 3, "every bulk change is audited per record");
+}
