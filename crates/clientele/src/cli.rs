@@ -45,7 +45,17 @@ pub enum Command {
     #[command(subcommand)]
     Token(TokenCommand),
     /// Fill the database with demo data and print the demo logins.
-    Demo,
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many contacts to generate (with a company for about every five).
+    #[arg(long, default_value_t = 300)]
+    pub scale: usize,
+    /// Random seed, for reproducible data sets.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -135,10 +145,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(cmd) => user(cfg, cmd).await,
         Command::Token(cmd) => token(cfg, cmd).await,
-        Command::Demo => {
-            let services = startup::services(&cfg, startup::open_store(&cfg).await?);
-            let created = demo::seed(&services).await?;
-            println!("demo data ready ({created} new users)");
+        Command::Demo(args) => {
+            let store = startup::open_store(&cfg).await?;
+            let services = startup::services(&cfg, store.clone());
+            demo::seed(&services).await?;
+            let started = std::time::Instant::now();
+            let (companies, contacts) =
+                demo::generate_clients(&services, &store, args.scale, &cfg.default_region, args.seed).await?;
+            println!(
+                "demo data ready: {contacts} contacts and {companies} companies in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             print_demo_logins();
             Ok(())
         }
@@ -147,9 +164,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(cfg: Config) -> anyhow::Result<()> {
     let store = startup::open_store(&cfg).await?;
-    let services = startup::services(&cfg, store);
+    let services = startup::services(&cfg, store.clone());
     if cfg.demo {
         demo::seed(&services).await?;
+        if !demo::has_clients(&services).await? {
+            demo::generate_clients(&services, &store, 300, &cfg.default_region, 2026).await?;
+        }
     } else if services.count_users().await? == 0 {
         let password = random_password();
         let email = "admin@clientele.test";

@@ -76,3 +76,37 @@ async fn ensure_team(services: &Services, actor: &Actor, name: &str, parent: Opt
     }
     Ok(services.create_team(actor, CreateTeamRequest { name: name.into(), parent_id: parent }).await?.id)
 }
+
+/// Whether the client base already has anyone in it.
+pub async fn has_clients(services: &Services) -> anyhow::Result<bool> {
+    let req = clientele_core::service::ListRequest { limit: Some(1), ..Default::default() };
+    Ok(!services.list_contacts(&Actor::system("demo"), &req).await?.data.is_empty())
+}
+
+/// Generates `scale` contacts owned by the demo sales people.
+pub async fn generate_clients(
+    services: &Services,
+    store: &clientele_store::SqlStore,
+    scale: usize,
+    region: &str,
+    seed: u64,
+) -> anyhow::Result<(usize, usize)> {
+    let actor = Actor::system("demo");
+    let page = clientele_core::domain::page::PageRequest::parse(Some(500), None, Some("name"), &["name"], "name")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let owners: Vec<Uuid> = services
+        .list_users(&actor, &page, None)
+        .await?
+        .data
+        .into_iter()
+        .filter(|u| {
+            u.active
+                && matches!(
+                    u.role,
+                    clientele_core::domain::user::Role::Manager | clientele_core::domain::user::Role::Head
+                )
+        })
+        .map(|u| u.id)
+        .collect();
+    crate::demo_data::generate(services, store, scale, &owners, region, seed).await
+}
