@@ -157,9 +157,165 @@ async fn load(url: &str, token: &str, concurrency: usize, duration: Duration) ->
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let what = std::env::args().nth(1).unwrap_or_else(|| "platform".into());
-    if what != "platform" {
-        bail!("usage: clientele-bench platform");
+    match what.as_str() {
+        "platform" => platform().await,
+        "clients" => {
+            let scale = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000usize);
+            clients(scale).await
+        }
+        _ => bail!("usage: clientele-bench platform | clientele-bench clients [SCALE]"),
     }
+}
+
+/// Percentiles (ms) of a set of latencies.
+fn pcts(mut lat: Vec<Duration>) -> (f64, f64, f64) {
+    lat.sort();
+    let at = |p: f64| {
+        if lat.is_empty() {
+            return f64::NAN;
+        }
+        lat[((lat.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
+    };
+    (at(0.5), at(0.95), at(0.99))
+}
+
+/// Runs `queries` one after another (search-as-you-type is one person typing).
+async fn sequential(client: &reqwest::Client, token: &str, urls: &[String]) -> (Vec<Duration>, usize) {
+    let mut lat = Vec::with_capacity(urls.len());
+    let mut errors = 0;
+    for u in urls {
+        let t = Instant::now();
+        match client.get(u).bearer_auth(token).send().await {
+            Ok(r) if r.status().is_success() => {
+                let _ = r.bytes().await;
+                lat.push(t.elapsed());
+            }
+            _ => errors += 1,
+        }
+    }
+    (lat, errors)
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// Client base at scale: generate `scale` contacts, then measure search-as-you-type and
+/// list pages through the API.
+async fn clients(scale: usize) -> anyhow::Result<()> {
+    let bin = binary();
+    if !bin.exists() {
+        bail!("{} not found: run `cargo build --release` first (or set CLIENTELE_BIN)", bin.display());
+    }
+    let dir = std::env::temp_dir().join(format!("clientele-bench-clients-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("bench.db").display()));
+    let env = Env { bin: bin.clone(), dir: dir.clone(), db_url: db_url.clone() };
+    let started = Instant::now();
+    env.cli(&["demo", "--scale", &scale.to_string()], None)?;
+    let generate_s = started.elapsed().as_secs_f64();
+    let admin = env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let manager = env.cli(&["token", "create", "--user", "maria@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let (mut child, url, _) = env.serve().await?;
+    let client = reqwest::Client::new();
+
+    // Sample real records to build realistic queries from.
+    let mut sample: Vec<serde_json::Value> = Vec::new();
+    for sort in ["name", "-name", "created_at", "-updated_at"] {
+        let page: serde_json::Value = client
+            .get(format!("{url}/api/v1/contacts?limit=250&sort={sort}"))
+            .bearer_auth(&admin)
+            .send()
+            .await?
+            .json()
+            .await?;
+        sample.extend(page["data"].as_array().cloned().unwrap_or_default());
+    }
+    let mut searches: Vec<String> = Vec::new();
+    for (i, c) in sample.iter().enumerate() {
+        let name = c["display_name"].as_str().unwrap_or("");
+        let chars: Vec<char> = name.chars().collect();
+        let q = match i % 5 {
+            // Typing a name: 2, 3, 4 letters of it.
+            0 => chars.iter().take(2).collect::<String>(),
+            1 => chars.iter().take(4).collect::<String>(),
+            2 => c["last_name"].as_str().unwrap_or(name).chars().take(3).collect::<String>(),
+            // A phone as the user typed it.
+            3 => c["phones"][0]["number"].as_str().unwrap_or("+7 495").to_owned(),
+            _ => c["emails"][0]["address"].as_str().unwrap_or("info").split('@').next().unwrap_or("info").to_owned(),
+        };
+        searches.push(format!("{url}/api/v1/search?q={}", enc(&q)));
+    }
+    // Warm up caches the way a running server is warm.
+    let _ = sequential(&client, &admin, &searches[..100.min(searches.len())]).await;
+    let (search_lat, search_err) = sequential(&client, &admin, &searches).await;
+    let (s50, s95, s99) = pcts(search_lat);
+
+    // List pages: first pages and deep pages (following cursors), several sorts and filters.
+    let mut pages: Vec<String> = Vec::new();
+    for sort in ["-updated_at", "name", "created_at"] {
+        let mut cursor: Option<String> = None;
+        for _ in 0..30 {
+            let u = match &cursor {
+                Some(c) => format!("{url}/api/v1/contacts?limit=50&sort={sort}&cursor={c}"),
+                None => format!("{url}/api/v1/contacts?limit=50&sort={sort}"),
+            };
+            pages.push(u.clone());
+            let p: serde_json::Value = client.get(&u).bearer_auth(&admin).send().await?.json().await?;
+            cursor = p["next_cursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                break;
+            }
+        }
+    }
+    let lifecycle = enc(r#"{"field":"lifecycle","op":"eq","value":"customer"}"#);
+    pages.push(format!("{url}/api/v1/contacts?limit=50&filter={lifecycle}"));
+    let (l50, l95, l99) = pcts(sequential(&client, &admin, &pages).await.0);
+    let (m50, m95, m99) = pcts(sequential(&client, &manager, &pages[..30.min(pages.len())]).await.0);
+    let first_id = sample.first().and_then(|c| c["id"].as_str()).unwrap_or_default().to_owned();
+
+    let concurrency = 16;
+    let secs = Duration::from_secs(10);
+    let list_load = load(&format!("{url}/api/v1/contacts?limit=50"), &admin, concurrency, secs).await;
+    let get_load = load(&format!("{url}/api/v1/contacts/{first_id}"), &admin, concurrency, secs).await;
+    let rss = rss_mb(child.id());
+    child.kill()?;
+    child.wait()?;
+    let db_mb = std::fs::metadata(dir.join("bench.db")).map(|m| m.len() as f64 / 1_048_576.0).unwrap_or(f64::NAN);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let backend = if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    println!("Client base at {scale} contacts ({backend}).");
+    println!();
+    println!("| metric | value |");
+    println!("| --- | --- |");
+    println!("| generate and load (`clientele demo --scale {scale}`) | {generate_s:.1} s ({:.0} contacts/s) |", scale as f64 / generate_s);
+    println!("| database size (SQLite file) | {db_mb:.0} MB |");
+    println!("| search-as-you-type, {} queries one after another (names, phones as typed, e-mails): p50 / p95 / p99 | {s50:.2} / {s95:.2} / {s99:.2} ms ({search_err} errors) |", searches.len());
+    println!("| list page of 50, {} pages (first and deep pages, 3 sorts, a filter), admin: p50 / p95 / p99 | {l50:.2} / {l95:.2} / {l99:.2} ms |", pages.len());
+    println!("| list page of 50, a manager (own records only): p50 / p95 / p99 | {m50:.2} / {m95:.2} / {m99:.2} ms |");
+    println!(
+        "| GET /api/v1/contacts?limit=50 under load ({concurrency} clients, {} s) | {:.0} req/s, p99 {:.2} ms, {} errors |",
+        secs.as_secs(),
+        list_load.requests as f64 / list_load.elapsed.as_secs_f64(),
+        list_load.pct(0.99),
+        list_load.errors
+    );
+    println!(
+        "| GET /api/v1/contacts/{{id}} under load ({concurrency} clients, {} s) | {:.0} req/s, p99 {:.2} ms, {} errors |",
+        secs.as_secs(),
+        get_load.requests as f64 / get_load.elapsed.as_secs_f64(),
+        get_load.pct(0.99),
+        get_load.errors
+    );
+    println!("| server RSS after the runs | {rss:.0} MB |");
+    Ok(())
+}
+
+async fn platform() -> anyhow::Result<()> {
     let bin = binary();
     if !bin.exists() {
         bail!("{} not found: run `cargo build --release` first (or set CLIENTELE_BIN)", bin.display());
