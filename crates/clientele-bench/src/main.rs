@@ -198,7 +198,13 @@ async fn sequential(client: &reqwest::Client, token: &str, urls: &[String]) -> (
 
 fn enc(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -217,8 +223,10 @@ async fn clients(scale: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     env.cli(&["demo", "--scale", &scale.to_string()], None)?;
     let generate_s = started.elapsed().as_secs_f64();
-    let admin = env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
-    let manager = env.cli(&["token", "create", "--user", "maria@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let admin =
+        env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let manager =
+        env.cli(&["token", "create", "--user", "maria@clientele.test", "--name", "bench"], None)?.trim().to_owned();
     let (mut child, url, _) = env.serve().await?;
     let client = reqwest::Client::new();
 
@@ -292,10 +300,19 @@ async fn clients(scale: usize) -> anyhow::Result<()> {
     println!();
     println!("| metric | value |");
     println!("| --- | --- |");
-    println!("| generate and load (`clientele demo --scale {scale}`) | {generate_s:.1} s ({:.0} contacts/s) |", scale as f64 / generate_s);
+    println!(
+        "| generate and load (`clientele demo --scale {scale}`) | {generate_s:.1} s ({:.0} contacts/s) |",
+        scale as f64 / generate_s
+    );
     println!("| database size (SQLite file) | {db_mb:.0} MB |");
-    println!("| search-as-you-type, {} queries one after another (names, phones as typed, e-mails): p50 / p95 / p99 | {s50:.2} / {s95:.2} / {s99:.2} ms ({search_err} errors) |", searches.len());
-    println!("| list page of 50, {} pages (first and deep pages, 3 sorts, a filter), admin: p50 / p95 / p99 | {l50:.2} / {l95:.2} / {l99:.2} ms |", pages.len());
+    println!(
+        "| search-as-you-type, {} queries one after another (names, phones as typed, e-mails): p50 / p95 / p99 | {s50:.2} / {s95:.2} / {s99:.2} ms ({search_err} errors) |",
+        searches.len()
+    );
+    println!(
+        "| list page of 50, {} pages (first and deep pages, 3 sorts, a filter), admin: p50 / p95 / p99 | {l50:.2} / {l95:.2} / {l99:.2} ms |",
+        pages.len()
+    );
     println!("| list page of 50, a manager (own records only): p50 / p95 / p99 | {m50:.2} / {m95:.2} / {m99:.2} ms |");
     println!(
         "| GET /api/v1/contacts?limit=50 under load ({concurrency} clients, {} s) | {:.0} req/s, p99 {:.2} ms, {} errors |",

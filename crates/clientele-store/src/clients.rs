@@ -512,6 +512,29 @@ async fn ensure_primary_link(tx: &mut Tx, company_id: Uuid, contact_id: Uuid) ->
     Ok(())
 }
 
+/// `col` starts with `prefix`, in a form an index can serve: a range on SQLite, `LIKE 'p%'`
+/// on PostgreSQL (with a `text_pattern_ops` index, whatever the database's collation).
+fn prefix_cond(p: &mut Params, backend: Backend, col: &str, prefix: &str) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let lo = p.push(prefix.to_owned());
+            let hi = p.push(format!("{prefix}\u{10FFFF}"));
+            format!("{col} >= {lo} AND {col} < {hi}")
+        }
+        Backend::Postgres => {
+            format!("{col} LIKE {} ESCAPE '\\'", p.push(format!("{}%", crate::platform::escape_like(prefix))))
+        }
+    }
+}
+
+fn push_hits(hits: &mut Vec<SearchHit>, entity: &str, rows: Vec<HitRow>) {
+    for r in rows {
+        if !hits.iter().any(|h| h.id == r.id) {
+            hits.push(SearchHit { entity_type: entity.into(), id: r.id, title: r.title, subtitle: r.subtitle });
+        }
+    }
+}
+
 #[async_trait]
 impl ClientStore for SqlStore {
     async fn insert_contact(
@@ -743,7 +766,7 @@ impl ClientStore for SqlStore {
                 let mut p = Params::default();
                 let cond = match &ph.e164 {
                     Some(e) => format!("cp.value = {}", p.push(e.clone())),
-                    None => format!("cp.rev_digits LIKE {}", p.push(format!("{}%", ph.rev_digits))),
+                    None => prefix_cond(&mut p, backend, "cp.rev_digits", &ph.rev_digits),
                 };
                 let sql = format!(
                     "SELECT DISTINCT a.id, {title} AS title, {subtitle} AS subtitle FROM contact_points cp \
@@ -753,47 +776,57 @@ impl ClientStore for SqlStore {
                     p.push(i64::from(limit))
                 );
                 let rows: Vec<HitRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("searching by phone"))?;
-                hits.extend(rows.into_iter().map(|r| SearchHit {
-                    entity_type: entity.into(),
-                    id: r.id,
-                    title: r.title,
-                    subtitle: r.subtitle,
-                }));
+                push_hits(&mut hits, entity, rows);
             }
             if terms.is_empty() {
                 continue;
             }
+            // Names that start with what was typed come first: an index range, fast at any size.
             let mut p = Params::default();
-            let prefix = p.push(format!("{}%", crate::platform::escape_like(&terms[0])));
-            let (from, matched, rank) = match backend {
-                Backend::Sqlite => (
-                    "search_index JOIN search_rows r ON r.rid = search_index.rowid".to_owned(),
-                    format!("search_index MATCH {}", p.push(fts5_query(terms))),
-                    "bm25(search_index)".to_owned(),
-                ),
-                Backend::Postgres => {
-                    let q = p.push(tsquery(terms));
-                    (
-                        "search_index s".to_owned(),
-                        format!("s.tsv @@ to_tsquery('simple', {q})"),
-                        format!("-ts_rank(s.tsv, to_tsquery('simple', {q}))"),
-                    )
-                }
-            };
-            let id_col = if backend == Backend::Sqlite { "r.entity_id" } else { "s.entity_id" };
+            let typed = terms.join(" ");
             let sql = format!(
-                "SELECT a.id, {title} AS title, {subtitle} AS subtitle FROM {from} JOIN {table} a ON a.id = {id_col} {join} \
-                 WHERE {matched} AND a.deleted_at IS NULL AND {} \
-                 ORDER BY CASE WHEN a.sort_name LIKE {prefix} ESCAPE '\\' THEN 0 ELSE 1 END, {rank}, a.sort_name LIMIT {}",
+                "SELECT a.id, {title} AS title, {subtitle} AS subtitle FROM {table} a {join} \
+                 WHERE {} AND a.deleted_at IS NULL AND {} ORDER BY a.sort_name, a.id LIMIT {}",
+                prefix_cond(&mut p, backend, "a.sort_name", &typed),
                 scope_sql(&mut p, scope, "a"),
                 p.push(i64::from(limit))
             );
-            let rows: Vec<HitRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("searching"))?;
-            for r in rows {
-                if !hits.iter().any(|h| h.id == r.id) {
-                    hits.push(SearchHit { entity_type: entity.into(), id: r.id, title: r.title, subtitle: r.subtitle });
-                }
+            let rows: Vec<HitRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("searching names"))?;
+            push_hits(&mut hits, entity, rows);
+            if hits.iter().filter(|h| h.entity_type == entity).count() >= limit as usize {
+                continue;
             }
+            // Then every word anywhere (surnames, e-mails, company names, tax numbers), in index
+            // order: ranking every match of a two-letter prefix would cost more than it gives.
+            let mut p = Params::default();
+            let (from, matched, id_col) = match backend {
+                Backend::Sqlite => (
+                    "search_index JOIN search_rows r ON r.rid = search_index.rowid",
+                    format!("search_index MATCH {}", p.push(fts5_query(terms))),
+                    "r.entity_id",
+                ),
+                Backend::Postgres => (
+                    "search_index s",
+                    format!("s.tsv @@ to_tsquery('simple', {})", p.push(tsquery(terms))),
+                    "s.entity_id",
+                ),
+            };
+            let sql = format!(
+                "SELECT a.id, {title} AS title, {subtitle} AS subtitle FROM {from} JOIN {table} a ON a.id = {id_col} {join} \
+                 WHERE {matched} AND a.deleted_at IS NULL AND {} LIMIT {}",
+                scope_sql(&mut p, scope, "a"),
+                p.push(i64::from(limit) * 2)
+            );
+            let rows: Vec<HitRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("searching"))?;
+            push_hits(&mut hits, entity, rows);
+            let mut n = 0;
+            hits.retain(|h| {
+                if h.entity_type != entity {
+                    return true;
+                }
+                n += 1;
+                n <= limit as usize
+            });
         }
         Ok(hits)
     }

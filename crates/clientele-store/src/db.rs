@@ -98,7 +98,7 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-32000");
+                .pragma("cache_size", "-8000");
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(settings.acquire_timeout)

@@ -334,3 +334,256 @@ fn postgres_configured_note() {
         eprintln!("note: set CLIENTELE_TEST_DATABASE_URL to run the PostgreSQL half of the story");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Client base
+
+mod client_base {
+    use chrono::Duration;
+    use clientele_core::authz::Scope;
+    use clientele_core::domain::client::{
+        Company, CompanyLink, Contact, ContactInput, EmailInput, ImportantDate, PhoneInput, RecordMeta,
+    };
+    use clientele_core::domain::custom_field::{CustomFieldDef, FieldType};
+    use clientele_core::domain::filter::{self, FilterContext};
+    use clientele_core::domain::page::PageRequest;
+    use clientele_core::domain::phone::Region;
+    use clientele_core::domain::{new_id, now};
+    use clientele_core::error::Problems;
+    use clientele_core::store::{
+        ClientStore, CustomFieldStore, ListSpec, Notification, NotificationStore, PhoneQuery, UserStore,
+    };
+    use clientele_store::SqlStore;
+    use clientele_store::testing::TestDb;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    use super::audit;
+
+    fn meta() -> RecordMeta {
+        let at = now();
+        RecordMeta { id: new_id(), version: 1, created_at: at, updated_at: at, deleted_at: None, merged_into: None }
+    }
+
+    fn contact(input: serde_json::Value, defs: &[CustomFieldDef]) -> Contact {
+        let input: ContactInput = serde_json::from_value(input).unwrap();
+        let mut p = Problems::new();
+        let c = input.validate(meta(), input.owner_id, Region::parse("RU").ok(), defs, &mut p);
+        p.into_result().unwrap();
+        c
+    }
+
+    async fn add(s: &SqlStore, c: &Contact) {
+        s.insert_contact(c, &c.search_body(None), None, &audit("contact", c.id, "create")).await.unwrap();
+    }
+
+    fn spec(scope: Scope, filter: Option<serde_json::Value>, defs: &[CustomFieldDef], terms: &[&str]) -> ListSpec {
+        let ctx =
+            FilterContext { entity: "contact", defs, me: Uuid::nil(), now: now(), region: Region::parse("RU").ok() };
+        ListSpec {
+            scope,
+            filter: filter.map(|f| filter::check(&serde_json::from_value(f).unwrap(), &ctx).unwrap()),
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+            page: PageRequest::parse(Some(100), None, Some("name"), &["name", "created_at", "updated_at"], "name")
+                .unwrap(),
+            deleted: false,
+        }
+    }
+
+    async fn names(s: &SqlStore, spec: &ListSpec) -> Vec<String> {
+        s.list_contacts(spec).await.unwrap().data.into_iter().map(|c| c.display_name).collect()
+    }
+
+    fn def(key: &str, t: FieldType, options: &[&str]) -> CustomFieldDef {
+        CustomFieldDef {
+            id: new_id(),
+            version: 1,
+            entity: "contact".into(),
+            key: key.into(),
+            label: key.into(),
+            field_type: t,
+            options: options.iter().map(|s| s.to_string()).collect(),
+            required: false,
+            position: 0,
+            created_at: now(),
+            updated_at: now(),
+        }
+    }
+
+    story!(records_round_trip_and_indexes_follow_every_write);
+    async fn records_round_trip_and_indexes_follow_every_write(s: SqlStore, _db: &TestDb) {
+        let c = contact(
+            json!({"first_name": "Фёдор", "last_name": "Петров", "phones": ["8 (495) 123-45-67"], "emails": ["F@X.ru"],
+                   "tags": ["VIP"], "important_dates": [{"kind": "birthday", "date": "1980-02-29"}],
+                   "address": {"city": "Москва", "country": "RU"}, "custom_fields": {}}),
+            &[],
+        );
+        add(&s, &c).await;
+        assert_eq!(s.get_contact(c.id).await.unwrap().unwrap(), c, "reads back exactly as written");
+        let phone = vec![("phone".to_owned(), "+74951234567".to_owned())];
+        assert_eq!(s.find_by_points(&phone, None).await.unwrap(), vec![("contact".to_owned(), c.id)]);
+        let hits = s.search(&["федо".into()], None, &Scope::All, &Scope::All, 10).await.unwrap();
+        assert_eq!(hits.len(), 1, "accent-folded prefix search: ё is searched as е");
+        // An update rewrites the derived rows.
+        let mut next = c.clone();
+        next.phones.clear();
+        next.display_name = "Fyodor Petrov".into();
+        next.version = 2;
+        s.update_contact(&next, 1, &next.search_body(None), &audit("contact", c.id, "update")).await.unwrap();
+        assert!(s.find_by_points(&phone, None).await.unwrap().is_empty());
+        assert!(s.search(&["федо".into()], None, &Scope::All, &Scope::All, 10).await.unwrap().is_empty());
+        assert_eq!(s.search(&["fyo".into()], None, &Scope::All, &Scope::All, 10).await.unwrap().len(), 1);
+        // A deleted record leaves search and duplicate checks but keeps its row.
+        let mut gone = next.clone();
+        gone.deleted_at = Some(now());
+        gone.version = 3;
+        s.update_contact(&gone, 2, "", &audit("contact", c.id, "delete")).await.unwrap();
+        assert!(s.search(&["fyo".into()], None, &Scope::All, &Scope::All, 10).await.unwrap().is_empty());
+        assert!(s.find_by_points(&[("email".into(), "f@x.ru".into())], None).await.unwrap().is_empty());
+        assert!(s.get_contact(c.id).await.unwrap().unwrap().deleted_at.is_some());
+        // Stale versions are refused here too.
+        assert!(matches!(
+            s.update_contact(&gone, 2, "", &audit("contact", c.id, "x")).await,
+            Err(clientele_core::Error::PreconditionFailed { current: 3 })
+        ));
+    }
+
+    story!(filters_translate_alike_on_both_databases);
+    async fn filters_translate_alike_on_both_databases(s: SqlStore, _db: &TestDb) {
+        let defs = vec![
+            def("budget", FieldType::Number, &[]),
+            def("vip", FieldType::Boolean, &[]),
+            def("channels", FieldType::MultiSelect, &["email", "phone", "sms"]),
+            def("renewal", FieldType::Date, &[]),
+            def("tier", FieldType::Select, &["gold", "silver"]),
+        ];
+        for d in &defs {
+            s.insert_custom_field(d, &audit("custom_field", d.id, "create")).await.unwrap();
+        }
+        let today = now().date_naive();
+        let soon = (today + Duration::days(3)).to_string();
+        let people = [
+            json!({"display_name": "A", "custom_fields": {"budget": 10, "vip": true, "channels": ["email", "sms"], "renewal": soon, "tier": "gold"}, "tags": ["Expo"], "address": {"city": "Sofia"}}),
+            json!({"display_name": "B", "custom_fields": {"budget": 250.5, "vip": false, "channels": ["phone"], "tier": "silver"}, "emails": ["b@corp.com"], "phones": ["+33 1 23 45 67 89"]}),
+            json!({"display_name": "C", "custom_fields": {}, "important_dates": [{"kind": "birthday", "date": format!("1990-{}", (today + Duration::days(2)).format("%m-%d"))}]}),
+        ];
+        for p in people {
+            let c = contact(p, &defs);
+            add(&s, &c).await;
+        }
+        let all = Scope::All;
+        let cases = [
+            (json!({"field": "custom_fields.budget", "op": "gt", "value": 100}), vec!["B"]),
+            (json!({"field": "custom_fields.budget", "op": "lte", "value": 10}), vec!["A"]),
+            (json!({"field": "custom_fields.vip", "op": "eq", "value": true}), vec!["A"]),
+            (json!({"field": "custom_fields.vip", "op": "eq", "value": false}), vec!["B", "C"]),
+            (json!({"field": "custom_fields.channels", "op": "has", "value": "sms"}), vec!["A"]),
+            (json!({"field": "custom_fields.channels", "op": "lacks", "value": "sms"}), vec!["B", "C"]),
+            (json!({"field": "custom_fields.renewal", "op": "in_next_days", "value": 7}), vec!["A"]),
+            (json!({"field": "custom_fields.tier", "op": "in", "value": ["gold", "silver"]}), vec!["A", "B"]),
+            (json!({"field": "custom_fields.tier", "op": "is_empty"}), vec!["C"]),
+            (json!({"field": "tags", "op": "has", "value": "expo"}), vec!["A"]),
+            (json!({"field": "tags", "op": "is_empty"}), vec!["B", "C"]),
+            (json!({"field": "city", "op": "eq", "value": "sofia"}), vec!["A"]),
+            (json!({"field": "email", "op": "contains", "value": "corp"}), vec!["B"]),
+            (json!({"field": "phone", "op": "eq", "value": "01 23 45 67 89"}), vec![]),
+            (json!({"field": "phone", "op": "eq", "value": "+33 1 23 45 67 89"}), vec!["B"]),
+            (json!({"field": "birthday", "op": "in_next_days", "value": 7}), vec!["C"]),
+            (json!({"field": "name", "op": "starts_with", "value": "b"}), vec!["B"]),
+            (
+                json!({"or": [{"field": "name", "op": "eq", "value": "a"}, {"field": "name", "op": "eq", "value": "c"}]}),
+                vec!["A", "C"],
+            ),
+        ];
+        for (f, want) in cases {
+            assert_eq!(names(&s, &spec(all.clone(), Some(f.clone()), &defs, &[])).await, want, "{f}");
+        }
+    }
+
+    story!(scope_search_merge_and_notifications);
+    async fn scope_search_merge_and_notifications(s: SqlStore, _db: &TestDb) {
+        let me = Uuid::now_v7();
+        let mut u1 = super::user("owner@example.com", "Owner", clientele_core::domain::user::Role::Manager);
+        u1.user.id = me;
+        s.insert_user(&u1, &audit("user", me, "create")).await.unwrap();
+        let mut mine =
+            contact(json!({"display_name": "Mine", "phones": ["+7 916 000 11 22"], "custom_fields": {}}), &[]);
+        mine.owner_id = Some(me);
+        add(&s, &mine).await;
+        let theirs =
+            contact(json!({"display_name": "Theirs", "phones": ["+7 916 000 11 23"], "custom_fields": {}}), &[]);
+        add(&s, &theirs).await;
+        assert_eq!(names(&s, &spec(Scope::Own(me), None, &[], &[])).await, ["Mine"]);
+        assert_eq!(names(&s, &spec(Scope::Nothing, None, &[], &[])).await, Vec::<String>::new());
+        // Phone search: whole number, or its last digits as typed.
+        let q = PhoneQuery { e164: None, rev_digits: "3211000".into() };
+        let hits = s.search(&[], Some(&q), &Scope::All, &Scope::All, 10).await.unwrap();
+        assert_eq!(hits.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(), ["Theirs"]);
+        let hits = s.search(&[], Some(&q), &Scope::Own(me), &Scope::Own(me), 10).await.unwrap();
+        assert!(hits.is_empty(), "search respects the scope");
+
+        // Merge: the loser's company links move to the survivor.
+        let at = now();
+        let co = Company {
+            id: new_id(),
+            version: 1,
+            name: "Acme".into(),
+            legal_name: None,
+            tax_number: None,
+            website: None,
+            industry: None,
+            owner_id: None,
+            source: None,
+            lifecycle: clientele_core::domain::client::Lifecycle::Lead,
+            phones: vec![],
+            emails: vec![],
+            address: None,
+            important_dates: Vec::<ImportantDate>::new(),
+            notes: None,
+            tags: vec![],
+            custom_fields: Default::default(),
+            last_contacted_at: None,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+            merged_into: None,
+        };
+        s.insert_company(&co, &co.search_body(), &audit("company", co.id, "create")).await.unwrap();
+        s.upsert_link(
+            &CompanyLink { company_id: co.id, contact_id: theirs.id, role: Some("buyer".into()), is_primary: true },
+            &audit("contact", theirs.id, "link"),
+        )
+        .await
+        .unwrap();
+        let theirs = s.get_contact(theirs.id).await.unwrap().unwrap();
+        let mut survivor = mine.clone();
+        survivor.version = 2;
+        s.merge_contacts(&survivor, 1, &survivor.search_body(None), &theirs, &[audit("contact", mine.id, "merge")])
+            .await
+            .unwrap();
+        let links = s.links_of_contact(mine.id).await.unwrap();
+        assert_eq!((links.len(), links[0].role.as_deref()), (1, Some("buyer")));
+        let loser = s.get_contact(theirs.id).await.unwrap().unwrap();
+        assert_eq!(loser.merged_into, Some(mine.id));
+        assert!(loser.deleted_at.is_some());
+        assert_eq!(s.people_of_company(co.id).await.unwrap().len(), 1);
+
+        let n = Notification {
+            id: new_id(),
+            user_id: me,
+            kind: "k".into(),
+            title: "t".into(),
+            body: None,
+            link: None,
+            created_at: now(),
+            read_at: None,
+        };
+        s.insert_notifications(&[n.clone(), Notification { id: new_id(), ..n.clone() }]).await.unwrap();
+        assert_eq!(s.count_unread(me).await.unwrap(), 2);
+        assert_eq!(s.mark_read(me, &[n.id], now()).await.unwrap(), 1);
+        assert_eq!(s.count_unread(me).await.unwrap(), 1);
+        assert_eq!(s.list_notifications(me, true, 10).await.unwrap().len(), 1);
+        let _ = PhoneInput::Plain(String::new());
+        let _ = EmailInput::Plain(String::new());
+    }
+}

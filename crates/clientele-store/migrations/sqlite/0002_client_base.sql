@@ -31,6 +31,7 @@ CREATE TABLE companies (
 CREATE INDEX companies_updated ON companies (updated_at, id);
 CREATE INDEX companies_name ON companies (sort_name, id);
 CREATE INDEX companies_owner ON companies (owner_id, updated_at, id);
+CREATE INDEX companies_owner_name ON companies (owner_id, sort_name, id);
 CREATE INDEX companies_tax ON companies (tax_number);
 
 CREATE TABLE contacts (
@@ -63,6 +64,8 @@ CREATE INDEX contacts_updated ON contacts (updated_at, id);
 CREATE INDEX contacts_name ON contacts (sort_name, id);
 CREATE INDEX contacts_created ON contacts (created_at, id);
 CREATE INDEX contacts_owner ON contacts (owner_id, updated_at, id);
+CREATE INDEX contacts_owner_name ON contacts (owner_id, sort_name, id);
+CREATE INDEX contacts_owner_created ON contacts (owner_id, created_at, id);
 CREATE INDEX contacts_company ON contacts (company_id);
 CREATE INDEX contacts_last_contacted ON contacts (last_contacted_at, id);
 
