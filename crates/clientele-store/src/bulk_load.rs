@@ -22,6 +22,7 @@ fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
 
 /// One multi-row INSERT: `INSERT INTO t (cols) VALUES ($1,..),( ..)`.
 async fn insert_rows(tx: &mut Tx, table: &str, cols: &[&str], rows: Vec<Vec<Value>>) -> Result<()> {
+    let backend = tx.backend();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
         let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * cols.len());
@@ -35,7 +36,12 @@ async fn insert_rows(tx: &mut Tx, table: &str, cols: &[&str], rows: Vec<Vec<Valu
                     sql.push_str(", ");
                 }
                 args.push(v.clone());
-                sql.push_str(&format!("${}", args.len()));
+                // SQLite looks numbered parameters up by name, one linear scan per bind:
+                // quadratic for thousands of them. Anonymous `?` are bound by position.
+                match backend {
+                    Backend::Sqlite => sql.push('?'),
+                    Backend::Postgres => sql.push_str(&format!("${}", args.len())),
+                }
             }
             sql.push(')');
         }
