@@ -63,19 +63,20 @@ impl SqlStore {
     pub async fn bulk_load(&self, companies: &[Company], contacts: &[ContactLoad], audit: &AuditEntry) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         let backend = tx.backend();
-        let mut next_rid: i64 = match backend {
-            Backend::Sqlite => {
+        // Row ids of the two full-text tables (SQLite), continuing after what is there.
+        let mut next_rid: [i64; 2] = [0, 0];
+        if backend == Backend::Sqlite {
+            for (i, table) in ["search_contacts", "search_companies"].iter().enumerate() {
                 let max: Option<i64> = tx
-                    .fetch_scalar("SELECT MAX(rid) FROM search_rows", vec![])
+                    .fetch_scalar(&format!("SELECT MAX(rowid) FROM {table}"), vec![])
                     .await
                     .map_err(db_err("loading records"))?;
-                max.unwrap_or(0) + 1
+                next_rid[i] = max.unwrap_or(0) + 1;
             }
-            Backend::Postgres => 0,
-        };
+        }
         let mut points: Vec<Vec<Value>> = Vec::new();
         let mut tags: Vec<Vec<Value>> = Vec::new();
-        let mut search: Vec<Vec<Value>> = Vec::new();
+        let mut search: [Vec<Vec<Value>>; 2] = [Vec::new(), Vec::new()];
         let mut search_rows: Vec<Vec<Value>> = Vec::new();
         let mut derive = |entity: &str,
                           id: Uuid,
@@ -107,13 +108,14 @@ impl SqlStore {
                     seen.push(f);
                 }
             }
+            let t = usize::from(entity == "company");
             match backend {
                 Backend::Sqlite => {
-                    search.push(vec![next_rid.into(), entity.into(), id.to_string().into(), body.into()]);
-                    search_rows.push(vec![id.into(), next_rid.into()]);
-                    next_rid += 1;
+                    search[t].push(vec![next_rid[t].into(), id.to_string().into(), body.into()]);
+                    search_rows.push(vec![id.into(), next_rid[t].into()]);
+                    next_rid[t] += 1;
                 }
-                Backend::Postgres => search.push(vec![entity.into(), id.into(), body.into()]),
+                Backend::Postgres => search[t].push(vec![id.into(), body.into()]),
             }
         };
         let mut company_rows = Vec::with_capacity(companies.len());
@@ -251,13 +253,16 @@ impl SqlStore {
         insert_rows(&mut tx, "contact_points", &["entity_type", "entity_id", "kind", "value", "rev_digits"], points)
             .await?;
         insert_rows(&mut tx, "record_tags", &["entity_type", "entity_id", "tag"], tags).await?;
+        let [contact_search, company_search] = search;
         match backend {
             Backend::Sqlite => {
-                insert_rows(&mut tx, "search_index", &["rowid", "entity_type", "entity_id", "body"], search).await?;
+                insert_rows(&mut tx, "search_contacts", &["rowid", "entity_id", "body"], contact_search).await?;
+                insert_rows(&mut tx, "search_companies", &["rowid", "entity_id", "body"], company_search).await?;
                 insert_rows(&mut tx, "search_rows", &["entity_id", "rid"], search_rows).await?;
             }
             Backend::Postgres => {
-                insert_rows(&mut tx, "search_index", &["entity_type", "entity_id", "body"], search).await?
+                insert_rows(&mut tx, "search_contacts", &["entity_id", "body"], contact_search).await?;
+                insert_rows(&mut tx, "search_companies", &["entity_id", "body"], company_search).await?;
             }
         }
         insert_audit(&mut tx, audit).await?;

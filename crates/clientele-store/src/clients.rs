@@ -167,6 +167,7 @@ async fn write_derived(
         .await
         .map_err(db_err("indexing a record"))?;
     tx.execute("DELETE FROM record_tags WHERE entity_id = $1", args![id]).await.map_err(db_err("indexing a record"))?;
+    let table = search_table(entity_type);
     match tx.backend() {
         Backend::Sqlite => {
             let rid: Option<(i64,)> = tx
@@ -174,7 +175,7 @@ async fn write_derived(
                 .await
                 .map_err(db_err("indexing a record"))?;
             if let Some((rid,)) = rid {
-                tx.execute("DELETE FROM search_index WHERE rowid = $1", args![rid])
+                tx.execute(&format!("DELETE FROM {table} WHERE rowid = $1"), args![rid])
                     .await
                     .map_err(db_err("indexing a record"))?;
                 tx.execute("DELETE FROM search_rows WHERE entity_id = $1", args![id])
@@ -183,7 +184,7 @@ async fn write_derived(
             }
         }
         Backend::Postgres => {
-            tx.execute("DELETE FROM search_index WHERE entity_id = $1", args![id])
+            tx.execute(&format!("DELETE FROM {table} WHERE entity_id = $1"), args![id])
                 .await
                 .map_err(db_err("indexing a record"))?;
         }
@@ -227,8 +228,8 @@ async fn write_derived(
         Backend::Sqlite => {
             // RETURNING does not work on virtual tables: ask for the row id on the same connection.
             tx.execute(
-                "INSERT INTO search_index (entity_type, entity_id, body) VALUES ($1, $2, $3)",
-                args![entity_type.to_owned(), id.to_string(), body.to_owned()],
+                &format!("INSERT INTO {table} (entity_id, body) VALUES ($1, $2)"),
+                args![id.to_string(), body.to_owned()],
             )
             .await
             .map_err(db_err("indexing for search"))?;
@@ -237,12 +238,9 @@ async fn write_derived(
             tx.execute("INSERT INTO search_rows (entity_id, rid) VALUES ($1, $2)", args![id, rid]).await.map_err(e)?;
         }
         Backend::Postgres => {
-            tx.execute(
-                "INSERT INTO search_index (entity_type, entity_id, body) VALUES ($1, $2, $3)",
-                args![entity_type.to_owned(), id, body.to_owned()],
-            )
-            .await
-            .map_err(db_err("indexing for search"))?;
+            tx.execute(&format!("INSERT INTO {table} (entity_id, body) VALUES ($1, $2)"), args![id, body.to_owned()])
+                .await
+                .map_err(db_err("indexing for search"))?;
         }
     }
     Ok(())
@@ -380,6 +378,11 @@ async fn write_company(tx: &mut Tx, c: &Company, expected: Option<i64>, search_b
     write_derived(tx, "company", c.id, &c.phones, &c.emails, &c.tags, live.then_some(search_body)).await
 }
 
+/// The full-text table of a record type (a name fixed in code).
+pub(crate) fn search_table(entity_type: &str) -> &'static str {
+    if entity_type == "company" { "search_companies" } else { "search_contacts" }
+}
+
 /// FTS5 query: every term as a prefix, all required.
 fn fts5_query(terms: &[String]) -> String {
     terms.iter().map(|t| format!("\"{}\"*", t.replace('"', ""))).collect::<Vec<_>>().join(" ")
@@ -395,16 +398,15 @@ fn tsquery(terms: &[String]) -> String {
 }
 
 /// `a.id IN (records matching the terms)`.
-fn search_clause(p: &mut Params, backend: Backend, terms: &[String]) -> String {
+fn search_clause(p: &mut Params, backend: Backend, table: &str, terms: &[String]) -> String {
     match backend {
         Backend::Sqlite => format!(
-            "a.id IN (SELECT r.entity_id FROM search_index JOIN search_rows r ON r.rid = search_index.rowid \
-             WHERE search_index MATCH {})",
+            "a.id IN (SELECT r.entity_id FROM {table} JOIN search_rows r ON r.rid = {table}.rowid WHERE {table} MATCH {})",
             p.push(fts5_query(terms))
         ),
         Backend::Postgres => {
             format!(
-                "a.id IN (SELECT s.entity_id FROM search_index s WHERE s.tsv @@ to_tsquery('simple', {}))",
+                "a.id IN (SELECT s.entity_id FROM {table} s WHERE s.tsv @@ to_tsquery('simple', {}))",
                 p.push(tsquery(terms))
             )
         }
@@ -436,7 +438,8 @@ impl SqlStore {
         }
         if !spec.terms.is_empty() {
             sql.push_str(" AND ");
-            sql.push_str(&search_clause(p, backend, &spec.terms));
+            let fts = if table == "companies" { "search_companies" } else { "search_contacts" };
+            sql.push_str(&search_clause(p, backend, fts, &spec.terms));
         }
         let (col, kind) = sort_column(&spec.page.sort);
         sql.push_str(&after_cursor(p, col, "a.id", &spec.page.sort, kind, spec.page.cursor.as_ref())?);
@@ -798,15 +801,22 @@ impl ClientStore for SqlStore {
             }
             // Then every word anywhere (surnames, e-mails, company names, tax numbers), in index
             // order: ranking every match of a two-letter prefix would cost more than it gives.
+            // One-letter words would match half the index; the name prefix above covers them.
+            let words: Vec<String> = terms.iter().filter(|t| t.chars().count() >= 2).cloned().collect();
+            if words.is_empty() {
+                continue;
+            }
+            let terms = &words[..];
             let mut p = Params::default();
+            let fts = search_table(entity);
             let (from, matched, id_col) = match backend {
                 Backend::Sqlite => (
-                    "search_index JOIN search_rows r ON r.rid = search_index.rowid",
-                    format!("search_index MATCH {}", p.push(fts5_query(terms))),
+                    format!("{fts} JOIN search_rows r ON r.rid = {fts}.rowid"),
+                    format!("{fts} MATCH {}", p.push(fts5_query(terms))),
                     "r.entity_id",
                 ),
                 Backend::Postgres => (
-                    "search_index s",
+                    format!("{fts} s"),
                     format!("s.tsv @@ to_tsquery('simple', {})", p.push(tsquery(terms))),
                     "s.entity_id",
                 ),

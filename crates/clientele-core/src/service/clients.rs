@@ -685,8 +685,9 @@ impl Services {
             };
             PhoneQuery { e164, rev_digits: reversed_digits(q) }
         });
-        // Digits are also searched as text: tax numbers, registration numbers.
-        let terms = search_terms(q);
+        // A number is also searched as one word of text (tax and registration numbers),
+        // not as its groups of digits.
+        let terms = if phoneish { vec![digits.clone()] } else { search_terms(q) };
         let hits = self
             .store
             .search(

@@ -129,14 +129,19 @@ CREATE TABLE saved_views (
 CREATE INDEX saved_views_owner ON saved_views (entity, owner_id);
 
 -- Full-text search: the same folded text as on SQLite, indexed as a 'simple' tsvector
--- (no stemming, no extension needed), queried with prefix terms.
-CREATE TABLE search_index (
-    entity_type  TEXT NOT NULL,
-    entity_id    UUID PRIMARY KEY,
-    body         TEXT NOT NULL,
-    tsv          TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED
+-- (no stemming, no extension needed), queried with prefix terms. One table per record type.
+CREATE TABLE search_contacts (
+    entity_id  UUID PRIMARY KEY,
+    body       TEXT NOT NULL,
+    tsv        TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED
 );
-CREATE INDEX search_index_tsv ON search_index USING GIN (tsv);
+CREATE INDEX search_contacts_tsv ON search_contacts USING GIN (tsv);
+CREATE TABLE search_companies (
+    entity_id  UUID PRIMARY KEY,
+    body       TEXT NOT NULL,
+    tsv        TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED
+);
+CREATE INDEX search_companies_tsv ON search_companies USING GIN (tsv);
 
 CREATE TABLE notifications (
     id          UUID PRIMARY KEY,

@@ -129,9 +129,15 @@ CREATE TABLE saved_views (
 CREATE INDEX saved_views_owner ON saved_views (entity, owner_id);
 
 -- Full-text search over names, e-mails, company names and tax numbers, folded to lower case
--- without accents (the folding happens in Rust, the same for both databases).
-CREATE VIRTUAL TABLE search_index USING fts5 (
-    entity_type UNINDEXED,
+-- without accents (the folding happens in Rust, the same for both databases). One index per
+-- record type, so that searching companies never wades through people.
+CREATE VIRTUAL TABLE search_contacts USING fts5 (
+    entity_id UNINDEXED,
+    body,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+CREATE VIRTUAL TABLE search_companies USING fts5 (
     entity_id UNINDEXED,
     body,
     tokenize = 'unicode61 remove_diacritics 2',
