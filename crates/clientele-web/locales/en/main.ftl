@@ -252,6 +252,7 @@ contact-edit = Edit contact
 company-new = New company
 company-edit = Edit company
 
+list-intro = Search, filter and act on many records at once.
 list-search = Search by name, phone, e-mail…
 list-clear = Clear
 list-trash = Trash

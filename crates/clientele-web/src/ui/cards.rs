@@ -137,7 +137,17 @@ async fn timeline(state: &AppState, user: &Authenticated, c: &Chrome, id: Uuid) 
         .services()
         .list_audit(&user.actor, &filter, &page)
         .await
-        .map(|p| p.data.into_iter().map(audit_row).collect())
+        .map(|p| {
+            p.data
+                .into_iter()
+                .map(audit_row)
+                .map(|mut r| {
+                    // A creation lists every field: leave out the empty ones.
+                    r.changes.retain(|(_, old, new)| !(old == "—" && matches!(new.as_str(), "[]" | "{}" | "—")));
+                    r
+                })
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -717,7 +717,6 @@ pub fn op_options(c: &Chrome) -> Vec<(String, String)> {
 pub struct ListView {
     pub ent: &'static str,
     pub base: &'static str,
-    pub heading: String,
     pub name_col: ColView,
     pub cols: Vec<ColView>,
     pub all_cols: Vec<(String, String, bool)>,

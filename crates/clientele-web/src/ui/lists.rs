@@ -389,7 +389,6 @@ async fn list(
     let lv = ListView {
         ent: ent.key(),
         base: ent.base(),
-        heading: c.t.get(ent.nav_key()),
         name_col: col_view("name", c.t.get("col-name")),
         cols: cols.iter().map(|k| col_view(k, column_label(&c, k, &defs))).collect(),
         all_cols,
