@@ -355,6 +355,7 @@ dup-merge = Merge
 dup-none = No duplicates found.
 dup-exists-contact = A contact with this phone or e-mail already exists.
 dup-exists-company = A company with this phone, e-mail or tax number already exists.
+dup-field = already belongs to another record
 dup-open = Open it
 dup-save-anyway = Save anyway
 

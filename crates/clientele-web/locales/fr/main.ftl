@@ -355,6 +355,7 @@ dup-merge = Fusionner
 dup-none = Aucun doublon trouvé.
 dup-exists-contact = Un contact avec ce téléphone ou cet e-mail existe déjà.
 dup-exists-company = Une entreprise avec ce téléphone, cet e-mail ou ce numéro fiscal existe déjà.
+dup-field = appartient déjà à une autre fiche
 dup-open = L'ouvrir
 dup-save-anyway = Enregistrer quand même
 

@@ -352,6 +352,7 @@ dup-merge = 병합
 dup-none = 중복 항목이 없습니다.
 dup-exists-contact = 이 전화번호 또는 이메일을 가진 연락처가 이미 있습니다.
 dup-exists-company = 이 전화번호, 이메일 또는 사업자등록번호를 가진 회사가 이미 있습니다.
+dup-field = 이미 다른 레코드에 등록되어 있습니다
 dup-open = 열기
 dup-save-anyway = 그래도 저장
 

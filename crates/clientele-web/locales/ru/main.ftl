@@ -357,6 +357,7 @@ dup-merge = Объединить
 dup-none = Дубликатов не найдено.
 dup-exists-contact = Контакт с таким телефоном или e-mail уже есть.
 dup-exists-company = Компания с таким телефоном, e-mail или ИНН уже есть.
+dup-field = уже указан в другой записи
 dup-open = Открыть
 dup-save-anyway = Всё равно сохранить
 

@@ -76,6 +76,12 @@ async fn show(
     };
     let mut f = f;
     f.v.insert("next".into(), st.next.clone());
+    let mut errs = st.errs;
+    if let Some((msg, _)) = &st.duplicate {
+        for e in errs.0.iter_mut().filter(|e| &e.message == msg) {
+            e.message = c.t.get("dup-field");
+        }
+    }
     let view = FormView {
         ent: ent.key(),
         action,
@@ -90,7 +96,7 @@ async fn show(
         phone_kinds: phone_kinds(&c),
         email_kinds: email_kinds(&c),
         roles: role_options(&c),
-        errs: st.errs,
+        errs,
         duplicate: st.duplicate,
         stale: st.stale,
     };

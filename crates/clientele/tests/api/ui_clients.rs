@@ -347,6 +347,19 @@ async fn web_bulk_tags_views_and_search(app: TestApp) {
     assert_eq!(tags(get(b["id"].as_str().unwrap()).await), json!(["vip"]), "no duplicate tag");
     assert_eq!(tags(get(c["id"].as_str().unwrap()).await), json!([]));
 
+    // Bulk delete sends Carl to the trash, where an administrator restores him.
+    let carl = c["id"].as_str().unwrap();
+    let r = form(&s, &app, "/contacts/bulk", &[("back", "/contacts"), ("ids", carl), ("action", "delete")]).await;
+    assert_eq!(location(&r), "/contacts?bulk_ok=1&bulk_failed=0");
+    let (_, live) = page(&s, &app, "/contacts").await;
+    assert!(!live.contains("Carl"));
+    let (_, trash) = page(&s, &app, "/contacts?deleted=true").await;
+    assert!(trash.contains("Carl") && trash.contains("data-testid=\"restore\""));
+    let r = form(&s, &app, &format!("/contacts/{carl}/restore"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, live) = page(&s, &app, "/contacts").await;
+    assert!(live.contains("Carl"));
+
     // Save the tag filter as a view; the view applies it.
     let r = form(
         &s,
