@@ -837,6 +837,31 @@ pub async fn company_merge_post(
     merge_post(Ent::Company, &state, &headers, &user, &Pairs::from_bytes(&body)).await
 }
 
+/// Names taken from the other record carry its display name along when that name is simply
+/// "first last" of the merged names (otherwise the survivor would keep a stale name).
+async fn follow_display_name(
+    state: &AppState,
+    user: &Authenticated,
+    survivor: Uuid,
+    loser: Uuid,
+    prefer: &mut Vec<String>,
+) {
+    let takes = |f: &str| prefer.iter().any(|x| x == f);
+    if takes("display_name") || !(takes("first_name") || takes("last_name")) {
+        return;
+    }
+    let (Ok(s), Ok(l)) =
+        (record_json(Ent::Contact, state, user, survivor).await, record_json(Ent::Contact, state, user, loser).await)
+    else {
+        return;
+    };
+    let part = |f: &str| if takes(f) { l.get(f) } else { s.get(f) }.and_then(Value::as_str).map(str::to_owned);
+    let joined = [part("first_name"), part("last_name")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    if l.get("display_name").and_then(Value::as_str) == Some(joined.as_str()) {
+        prefer.push("display_name".into());
+    }
+}
+
 async fn merge_post(ent: Ent, state: &AppState, headers: &HeaderMap, user: &Authenticated, p: &Pairs) -> Response {
     let (Some(a), Some(b)) = (p.uuid("a"), p.uuid("b")) else {
         return error_page(state, headers, Some(user), Error::invalid("a", "choose two records to merge"));
@@ -847,8 +872,11 @@ async fn merge_post(ent: Ent, state: &AppState, headers: &HeaderMap, user: &Auth
         Ent::Contact => CONTACT_MERGE_FIELDS,
         Ent::Company => COMPANY_MERGE_FIELDS,
     };
-    let prefer: Vec<String> =
+    let mut prefer: Vec<String> =
         keys.iter().filter(|k| p.get(&format!("pick.{k}")) == Some(other_side)).map(|k| (*k).to_owned()).collect();
+    if ent == Ent::Contact {
+        follow_display_name(state, user, survivor, loser, &mut prefer).await;
+    }
     let req = MergeRequest { survivor_id: survivor, loser_id: loser, prefer };
     let s = state.services();
     let result = match ent {

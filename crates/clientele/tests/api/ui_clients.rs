@@ -261,6 +261,7 @@ async fn web_duplicates_and_merge(app: TestApp) {
     assert_eq!(location(&r), format!("/contacts/{a_id}"));
     let merged: Value = s.client.get(app.api(&format!("/contacts/{a_id}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(merged["first_name"], "Ivan Petrov");
+    assert_eq!(merged["display_name"], "Ivan Petrov", "the display name follows the name taken");
     assert_eq!(merged["notes"], "from the fair");
     let (_, dups) = page(&s, &app, "/contacts/duplicates").await;
     assert_eq!(dups.matches("data-testid=\"dup-pair\"").count(), 0);
