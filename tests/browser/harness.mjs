@@ -27,8 +27,9 @@ function cli(dir, args, input) {
   return r.stdout;
 }
 
-/** Starts the server; resolves when it prints its address. */
-export async function startServer() {
+/** Starts the server; resolves when it prints its address. `env` adds environment variables
+ * (e.g. `{ CLIENTELE_DEFAULT_REGION: "RU" }`). */
+export async function startServer(env = {}) {
   const dir = mkdtempSync(join(tmpdir(), "clientele-browser-"));
   cli(dir, ["migrate"]);
   for (const [email, name, role] of [
@@ -39,7 +40,7 @@ export async function startServer() {
   }
   const child = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--no-worker"], {
     cwd: dir,
-    env: { ...process.env, CLIENTELE_DATABASE_URL: `sqlite://${join(dir, "clientele.db")}`, CLIENTELE_LOG: "warn" },
+    env: { ...process.env, ...env, CLIENTELE_DATABASE_URL: `sqlite://${join(dir, "clientele.db")}`, CLIENTELE_LOG: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -94,7 +95,7 @@ export async function shot(page, name) {
 export function watchConsole(page) {
   const problems = [];
   page.on("console", (m) => {
-    if (m.type() === "error") problems.push(m.text());
+    if (m.type() === "error") problems.push(m.text() + " @ " + JSON.stringify(m.location()) + " " + m.page()?.url());
   });
   page.on("pageerror", (e) => problems.push(String(e)));
   return problems;

@@ -50,4 +50,92 @@
   }
   document.addEventListener("DOMContentLoaded", function () { arm(); });
   document.addEventListener("htmx:afterSettle", function () { arm(); });
+  // ---- Client base: rows that can be added and removed, select-all, auto-submitting
+  // selects, the merge screen's "keep" switch, the top-bar search dropdown. ----
+
+  function clearRow(row) {
+    row.querySelectorAll("input").forEach(function (i) {
+      if (i.type === "checkbox" || i.type === "radio") i.checked = false; else i.value = "";
+      i.removeAttribute("aria-invalid");
+      i.removeAttribute("data-testid");
+    });
+    row.querySelectorAll("select").forEach(function (s) { s.selectedIndex = 0; });
+    row.querySelectorAll(".field-error").forEach(function (e) { e.remove(); });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var add = closest(ev.target, "[data-add-row]");
+    if (add) {
+      var box = document.querySelector(add.getAttribute("data-add-row"));
+      var rows = box ? box.querySelectorAll("[data-row]") : [];
+      if (rows.length) {
+        var copy = rows[rows.length - 1].cloneNode(true);
+        clearRow(copy);
+        box.appendChild(copy);
+        var first = copy.querySelector("input, select");
+        if (first) first.focus();
+      }
+      return;
+    }
+    var rm = closest(ev.target, "[data-remove-row]");
+    if (rm) {
+      var row = closest(rm, "[data-row]");
+      var parent = row && row.parentNode;
+      if (parent && parent.querySelectorAll("[data-row]").length > 1) row.remove(); else if (row) clearRow(row);
+      return;
+    }
+    // A click outside the search box closes its dropdown.
+    var search = document.querySelector("[data-search]");
+    if (search && !search.contains(ev.target)) closeSearch(false);
+  });
+
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t.matches && t.matches("[data-autosubmit]") && t.form) {
+      if (t.form.requestSubmit) t.form.requestSubmit(); else t.form.submit();
+      return;
+    }
+    if (t.matches && t.matches("[data-select-all]")) {
+      var scope = closest(t, "form") || document;
+      scope.querySelectorAll("input[name=ids]").forEach(function (c) { c.checked = t.checked; });
+      return;
+    }
+    if (t.matches && t.matches("[data-survivor]")) {
+      var side = t.value;
+      document.querySelectorAll("input[data-side='" + side + "']").forEach(function (r) { r.checked = true; });
+    }
+  });
+
+  function closeSearch(focusInput) {
+    var box = document.getElementById("search-results");
+    if (box) box.innerHTML = "";
+    if (focusInput) {
+      var q = document.getElementById("global-q");
+      if (q) q.focus();
+    }
+  }
+
+  function hits() { return Array.prototype.slice.call(document.querySelectorAll("#search-results .search-hit, #search-results .search-all")); }
+
+  document.addEventListener("keydown", function (ev) {
+    var inSearch = closest(ev.target, "[data-search]");
+    if (!inSearch) return;
+    var list = hits();
+    var i = list.indexOf(document.activeElement);
+    if (ev.key === "ArrowDown" && list.length) {
+      ev.preventDefault();
+      list[Math.min(i + 1, list.length - 1)].focus();
+    } else if (ev.key === "ArrowUp" && list.length) {
+      ev.preventDefault();
+      if (i <= 0) document.getElementById("global-q").focus(); else list[i - 1].focus();
+    } else if (ev.key === "Escape") {
+      closeSearch(true);
+    }
+  });
+
+  // An inline edit form takes the focus when it appears.
+  document.addEventListener("htmx:afterSettle", function () {
+    var f = document.querySelector(".inline-form [data-autofocus]");
+    if (f && (document.activeElement === document.body || !document.activeElement)) f.focus();
+  });
 })();

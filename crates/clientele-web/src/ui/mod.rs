@@ -1,8 +1,14 @@
 //! The server-rendered web UI. Every page works as plain HTML forms and links; htmx (boosted
 //! navigation, partial swaps, toasts) makes it smoother where it is loaded.
 
+mod cards;
+mod clients_common;
+mod fields;
+mod forms;
 mod home;
+mod lists;
 mod login;
+mod search;
 mod settings;
 
 use askama::Template;
@@ -24,8 +30,39 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/login", get(login::login_get).post(login::login_post))
         .route("/logout", post(login::logout_post))
-        .route("/contacts", get(home::section))
-        .route("/companies", get(home::section))
+        .route("/contacts", get(lists::contacts).post(forms::contact_create))
+        .route("/contacts/new", get(forms::contact_new))
+        .route("/contacts/bulk", post(lists::contacts_bulk))
+        .route("/contacts/views", post(lists::contact_view_create))
+        .route("/contacts/duplicates", get(lists::contact_duplicates))
+        .route("/contacts/merge", get(lists::contact_merge_get).post(lists::contact_merge_post))
+        .route("/contacts/{id}", get(cards::contact_card))
+        .route("/contacts/{id}/edit", get(forms::contact_edit).post(forms::contact_update))
+        .route("/contacts/{id}/delete", post(cards::contact_delete))
+        .route("/contacts/{id}/restore", post(lists::contact_restore))
+        .route("/contacts/{id}/erase", post(cards::contact_erase))
+        .route("/contacts/{id}/inline/{field}", get(cards::contact_inline_get).post(cards::contact_inline_post))
+        .route("/companies", get(lists::companies).post(forms::company_create))
+        .route("/companies/new", get(forms::company_new))
+        .route("/companies/bulk", post(lists::companies_bulk))
+        .route("/companies/views", post(lists::company_view_create))
+        .route("/companies/duplicates", get(lists::company_duplicates))
+        .route("/companies/merge", get(lists::company_merge_get).post(lists::company_merge_post))
+        .route("/companies/{id}", get(cards::company_card))
+        .route("/companies/{id}/edit", get(forms::company_edit).post(forms::company_update))
+        .route("/companies/{id}/delete", post(cards::company_delete))
+        .route("/companies/{id}/restore", post(lists::company_restore))
+        .route("/companies/{id}/inline/{field}", get(cards::company_inline_get).post(cards::company_inline_post))
+        .route("/companies/{id}/people", post(cards::person_add))
+        .route("/companies/{id}/people/search", get(cards::person_search))
+        .route("/companies/{id}/people/{contact_id}/remove", post(cards::person_remove))
+        .route("/views/{id}/delete", post(lists::view_delete))
+        .route("/search", get(search::search))
+        .route("/notifications", get(search::notifications))
+        .route("/notifications/read", post(search::notifications_read))
+        .route("/settings/fields", get(fields::fields_get).post(fields::fields_post))
+        .route("/settings/fields/{id}", get(fields::field_edit_get).post(fields::field_edit_post))
+        .route("/settings/fields/{id}/delete", post(fields::field_delete))
         .route("/deals", get(home::section))
         .route("/tasks", get(home::section))
         .route("/inbox", get(home::section))
@@ -69,6 +106,8 @@ pub struct Chrome {
     pub csrf: String,
     pub active: String,
     pub flash: Option<String>,
+    /// Unread notifications (the bell in the top bar).
+    pub unread: i64,
     pub title: String,
     pub css: String,
     pub js: String,
@@ -93,6 +132,7 @@ impl Chrome {
             csrf: String::new(),
             active: String::new(),
             flash: None,
+            unread: 0,
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             htmx: assets::url("htmx.min.js"),
@@ -122,6 +162,7 @@ impl Chrome {
         c.can_audit = matches!(auth.actor.role, Role::Admin | Role::Head);
         c.csrf = auth.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default();
         c.active = active.to_owned();
+        c.unread = state.services().unread_count(&auth.actor).await.unwrap_or(0);
         c.flash = cookie(headers, FLASH_COOKIE)
             .filter(|k| !k.is_empty() && k.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'))
             .map(|k| c.t.get(&format!("flash-{k}")));

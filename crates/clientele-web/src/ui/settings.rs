@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 /// Field errors of a form, looked up by field name in templates.
 #[derive(Default)]
-pub struct Errs(Vec<FieldError>);
+pub struct Errs(pub Vec<FieldError>);
 
 impl Errs {
     pub fn get(&self, field: &str) -> Option<String> {
@@ -740,7 +740,7 @@ fn short(v: &serde_json::Value) -> String {
     if s.chars().count() > 80 { format!("{}…", s.chars().take(80).collect::<String>()) } else { s }
 }
 
-fn audit_row(e: AuditEntry) -> AuditRow {
+pub(super) fn audit_row(e: AuditEntry) -> AuditRow {
     let changes = e
         .changes
         .as_object()

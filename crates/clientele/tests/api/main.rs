@@ -11,3 +11,4 @@ mod clients;
 mod conventions;
 mod permissions;
 mod ui;
+mod ui_clients;
