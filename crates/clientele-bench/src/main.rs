@@ -215,13 +215,21 @@ async fn clients(scale: usize) -> anyhow::Result<()> {
     if !bin.exists() {
         bail!("{} not found: run `cargo build --release` first (or set CLIENTELE_BIN)", bin.display());
     }
-    let dir = std::env::temp_dir().join(format!("clientele-bench-clients-{}", std::process::id()));
+    // CLIENTELE_BENCH_DIR keeps the generated database for further runs (generation takes
+    // minutes at a million contacts); a run that finds one there measures it again.
+    let keep = std::env::var("CLIENTELE_BENCH_DIR").ok().map(PathBuf::from);
+    let dir = keep
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("clientele-bench-clients-{}", std::process::id())));
     std::fs::create_dir_all(&dir)?;
     let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}", dir.join("bench.db").display()));
     let env = Env { bin: bin.clone(), dir: dir.clone(), db_url: db_url.clone() };
+    let reuse = keep.is_some() && dir.join("bench.db").exists();
     let started = Instant::now();
-    env.cli(&["demo", "--scale", &scale.to_string()], None)?;
+    if !reuse {
+        env.cli(&["demo", "--scale", &scale.to_string()], None)?;
+    }
     let generate_s = started.elapsed().as_secs_f64();
     let admin =
         env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
@@ -293,7 +301,9 @@ async fn clients(scale: usize) -> anyhow::Result<()> {
     child.kill()?;
     child.wait()?;
     let db_mb = std::fs::metadata(dir.join("bench.db")).map(|m| m.len() as f64 / 1_048_576.0).unwrap_or(f64::NAN);
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     let backend = if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
     println!("Client base at {scale} contacts ({backend}).");

@@ -147,6 +147,8 @@ pub struct ListSpec {
     pub page: PageRequest,
     /// List the deleted records (the trash) instead of the live ones.
     pub deleted: bool,
+    /// When sorting by `custom_fields.<key>`: the field's type.
+    pub custom_sort: Option<crate::domain::custom_field::FieldType>,
 }
 
 /// One search result.

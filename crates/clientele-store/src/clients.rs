@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use clientele_core::authz::Scope;
 use clientele_core::domain::audit::AuditEntry;
 use clientele_core::domain::client::{
-    Company, CompanyLink, Contact, Email, ImportantDate, Lifecycle, Phone, birthday_md, fold, sort_key,
+    Company, CompanyLink, Contact, Email, ImportantDate, Lifecycle, Phone, birthday_md, fold, names_similar, sort_key,
 };
+use clientele_core::domain::custom_field::FieldType;
 use clientele_core::domain::page::{Page, Sort};
 use clientele_core::domain::phone::reversed_digits;
 use clientele_core::store::{ClientStore, ListSpec, PhoneQuery, SearchHit};
@@ -413,11 +414,62 @@ fn search_clause(p: &mut Params, backend: Backend, table: &str, terms: &[String]
     }
 }
 
-fn sort_column(sort: &Sort) -> (&'static str, SortKind) {
+/// Lowest value a number custom field sorts as when empty (so empties come first ascending).
+const EMPTY_NUMBER: f64 = -1.0e300;
+
+/// The SQL expression a list is sorted by, and how its cursor value is typed. Custom fields
+/// sort by their value, empty values first (ascending); keys are validated `[a-z0-9_]`.
+fn sort_column(sort: &Sort, backend: Backend, custom: Option<FieldType>) -> (String, SortKind) {
+    if let (Some(key), Some(t)) = (sort.field.strip_prefix("custom_fields."), custom) {
+        let number = matches!(t, FieldType::Number | FieldType::Money);
+        let path = if t == FieldType::Money { format!("'$.\"{key}\".amount'") } else { format!("'$.\"{key}\"'") };
+        return match (backend, number) {
+            (Backend::Sqlite, true) => (
+                format!("COALESCE(CAST(json_extract(a.custom_fields, {path}) AS REAL), {EMPTY_NUMBER:e})"),
+                SortKind::Number,
+            ),
+            (Backend::Sqlite, false) => {
+                (format!("COALESCE(CAST(json_extract(a.custom_fields, {path}) AS TEXT), '')"), SortKind::Text)
+            }
+            (Backend::Postgres, true) if t == FieldType::Money => (
+                format!("COALESCE((a.custom_fields->'{key}'->>'amount')::double precision, {EMPTY_NUMBER:e})"),
+                SortKind::Number,
+            ),
+            (Backend::Postgres, true) => {
+                (format!("COALESCE((a.custom_fields->>'{key}')::double precision, {EMPTY_NUMBER:e})"), SortKind::Number)
+            }
+            (Backend::Postgres, false) => (format!("COALESCE(a.custom_fields->>'{key}', '')"), SortKind::Text),
+        };
+    }
     match sort.field.as_str() {
-        "name" => ("a.sort_name", SortKind::Text),
-        "created_at" => ("a.created_at", SortKind::Time),
-        _ => ("a.updated_at", SortKind::Time),
+        "name" => ("a.sort_name".into(), SortKind::Text),
+        "created_at" => ("a.created_at".into(), SortKind::Time),
+        _ => ("a.updated_at".into(), SortKind::Time),
+    }
+}
+
+/// The cursor value of a custom-field sort for one record, matching `sort_column`.
+fn custom_cursor(fields: &serde_json::Map<String, Value>, sort: &Sort, t: FieldType) -> Value {
+    let key = sort.field.trim_start_matches("custom_fields.");
+    let v = fields.get(key);
+    match t {
+        FieldType::Number => json(&v.and_then(Value::as_f64).unwrap_or(EMPTY_NUMBER)),
+        FieldType::Money => json(
+            &v.and_then(|m| m.get("amount"))
+                .and_then(Value::as_str)
+                .and_then(|a| a.parse::<f64>().ok())
+                .unwrap_or(EMPTY_NUMBER),
+        ),
+        FieldType::Boolean => Value::String(match v.and_then(Value::as_bool) {
+            Some(true) => "1".into(),
+            Some(false) => "0".into(),
+            None => String::new(),
+        }),
+        _ => Value::String(match v {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        }),
     }
 }
 
@@ -441,9 +493,9 @@ impl SqlStore {
             let fts = if table == "companies" { "search_companies" } else { "search_contacts" };
             sql.push_str(&search_clause(p, backend, fts, &spec.terms));
         }
-        let (col, kind) = sort_column(&spec.page.sort);
-        sql.push_str(&after_cursor(p, col, "a.id", &spec.page.sort, kind, spec.page.cursor.as_ref())?);
-        sql.push_str(&order_by(col, "a.id", &spec.page.sort));
+        let (col, kind) = sort_column(&spec.page.sort, backend, spec.custom_sort);
+        sql.push_str(&after_cursor(p, &col, "a.id", &spec.page.sort, kind, spec.page.cursor.as_ref())?);
+        sql.push_str(&order_by(&col, "a.id", &spec.page.sort));
         let limit = p.push(i64::from(spec.page.limit) + 1);
         sql.push_str(&format!(" LIMIT {limit}"));
         Ok(sql)
@@ -598,8 +650,9 @@ impl ClientStore for SqlStore {
         let sql = self.list_sql("contacts", CONTACT_COLS, spec, &mut p)?;
         let rows: Vec<ContactRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("listing contacts"))?;
         let items: Vec<Contact> = rows.into_iter().map(Contact::from).collect();
-        Ok(finish(items, spec.page.limit, &spec.page.sort, |c| {
-            (cursor_value(&spec.page.sort, &c.display_name, c.created_at, c.updated_at), c.id)
+        Ok(finish(items, spec.page.limit, &spec.page.sort, |c| match spec.custom_sort {
+            Some(t) => (custom_cursor(&c.custom_fields, &spec.page.sort, t), c.id),
+            None => (cursor_value(&spec.page.sort, &c.display_name, c.created_at, c.updated_at), c.id),
         }))
     }
 
@@ -639,8 +692,9 @@ impl ClientStore for SqlStore {
         let sql = self.list_sql("companies", COMPANY_COLS, spec, &mut p)?;
         let rows: Vec<CompanyRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("listing companies"))?;
         let items: Vec<Company> = rows.into_iter().map(Company::from).collect();
-        Ok(finish(items, spec.page.limit, &spec.page.sort, |c| {
-            (cursor_value(&spec.page.sort, &c.name, c.created_at, c.updated_at), c.id)
+        Ok(finish(items, spec.page.limit, &spec.page.sort, |c| match spec.custom_sort {
+            Some(t) => (custom_cursor(&c.custom_fields, &spec.page.sort, t), c.id),
+            None => (cursor_value(&spec.page.sort, &c.name, c.created_at, c.updated_at), c.id),
         }))
     }
 
@@ -809,21 +863,26 @@ impl ClientStore for SqlStore {
             let terms = &words[..];
             let mut p = Params::default();
             let fts = search_table(entity);
-            let (from, matched, id_col) = match backend {
-                Backend::Sqlite => (
-                    format!("{fts} JOIN search_rows r ON r.rid = {fts}.rowid"),
-                    format!("{fts} MATCH {}", p.push(fts5_query(terms))),
-                    "r.entity_id",
+            // The full-text index drives: take a bounded set of matches first (a LIMITed
+            // subquery is not flattened), then join the records and apply the scope. Left to
+            // itself the planner may scan the whole table and probe the index per row.
+            let candidates = match backend {
+                Backend::Sqlite => format!(
+                    "SELECT r.entity_id AS entity_id FROM {fts} JOIN search_rows r ON r.rid = {fts}.rowid \
+                     WHERE {fts} MATCH {} LIMIT {}",
+                    p.push(fts5_query(terms)),
+                    p.push(i64::from(limit) * 50)
                 ),
-                Backend::Postgres => (
-                    format!("{fts} s"),
-                    format!("s.tsv @@ to_tsquery('simple', {})", p.push(tsquery(terms))),
-                    "s.entity_id",
+                Backend::Postgres => format!(
+                    "SELECT s.entity_id AS entity_id FROM {fts} s WHERE s.tsv @@ to_tsquery('simple', {}) LIMIT {}",
+                    p.push(tsquery(terms)),
+                    p.push(i64::from(limit) * 50)
                 ),
             };
             let sql = format!(
-                "SELECT a.id, {title} AS title, {subtitle} AS subtitle FROM {from} JOIN {table} a ON a.id = {id_col} {join} \
-                 WHERE {matched} AND a.deleted_at IS NULL AND {} LIMIT {}",
+                "SELECT a.id, {title} AS title, {subtitle} AS subtitle FROM ({candidates}) m \
+                 CROSS JOIN {table} a {join} \
+                 WHERE a.id = m.entity_id AND a.deleted_at IS NULL AND {} LIMIT {}",
                 scope_sql(&mut p, scope, "a"),
                 p.push(i64::from(limit) * 2)
             );
@@ -925,7 +984,7 @@ impl ClientStore for SqlStore {
     }
 
     async fn duplicate_pairs(&self, entity_type: &str, limit: u32) -> Result<Vec<(Uuid, Uuid, String)>> {
-        let rows: Vec<(Uuid, Uuid, String)> = self
+        let mut rows: Vec<(Uuid, Uuid, String)> = self
             .db
             .fetch_all(
                 "SELECT DISTINCT x.entity_id, y.entity_id, x.value FROM contact_points x \
@@ -936,6 +995,31 @@ impl ClientStore for SqlStore {
             )
             .await
             .map_err(db_err("listing duplicates"))?;
+        if entity_type == "contact" && rows.len() < limit as usize {
+            // People of the same company whose names are a typo or two apart.
+            let candidates: Vec<(Uuid, Uuid, String, String, String)> = self
+                .db
+                .fetch_all(
+                    "SELECT cx.id, cy.id, cx.sort_name, cy.sort_name, co.name FROM company_contacts x \
+                     JOIN company_contacts y ON y.company_id = x.company_id AND y.contact_id > x.contact_id \
+                     JOIN contacts cx ON cx.id = x.contact_id AND cx.deleted_at IS NULL \
+                     JOIN contacts cy ON cy.id = y.contact_id AND cy.deleted_at IS NULL \
+                     JOIN companies co ON co.id = x.company_id \
+                     WHERE substr(cx.sort_name, 1, 1) = substr(cy.sort_name, 1, 1) LIMIT 20000",
+                    vec![],
+                )
+                .await
+                .map_err(db_err("listing duplicates"))?;
+            for (a, b, na, nb, company) in candidates {
+                if rows.len() >= limit as usize {
+                    break;
+                }
+                if names_similar(&na, &nb) && !rows.iter().any(|(x, y, _)| (*x == a && *y == b) || (*x == b && *y == a))
+                {
+                    rows.push((a, b, format!("similar names at {company}")));
+                }
+            }
+        }
         Ok(rows)
     }
 }

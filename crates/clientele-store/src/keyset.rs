@@ -12,6 +12,7 @@ use crate::db::Params;
 pub enum SortKind {
     Text,
     Time,
+    Number,
 }
 
 /// `AND ((col > $v) OR (col = $v AND id > $id))` (or `<` for descending), or "" without a
@@ -31,6 +32,7 @@ pub fn after_cursor(
     let bad = || Error::Validation(vec![FieldError::new("cursor", "is not a valid cursor")]);
     let v = match kind {
         SortKind::Text => p.push(c.v.as_str().ok_or_else(bad)?.to_owned()),
+        SortKind::Number => p.push(c.v.as_f64().ok_or_else(bad)?),
         SortKind::Time => {
             let t: DateTime<Utc> = c.v.as_str().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
             p.push(t)

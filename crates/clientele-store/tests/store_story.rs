@@ -387,6 +387,7 @@ mod client_base {
             page: PageRequest::parse(Some(100), None, Some("name"), &["name", "created_at", "updated_at"], "name")
                 .unwrap(),
             deleted: false,
+            custom_sort: None,
         }
     }
 

@@ -451,6 +451,28 @@ impl Company {
     }
 }
 
+/// Whether two folded names are probably the same person's: equal, or a few typos apart
+/// (Levenshtein distance at most 1 for short names, 2 from eight characters on).
+pub fn names_similar(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a == b {
+        return !a.is_empty();
+    }
+    let max = if a.len().min(b.len()) >= 8 { 2 } else { 1 };
+    if a.len().abs_diff(b.len()) > max {
+        return false;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()] <= max
+}
+
 /// A name to sort by: folded display name.
 pub fn sort_key(name: &str) -> String {
     fold(name.trim())
@@ -513,6 +535,16 @@ mod tests {
         let crate::Error::Validation(v) = err else { panic!() };
         let fields: Vec<_> = v.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["phones[3].number", "phones[4].kind", "emails[1].address"]);
+    }
+
+    #[test]
+    fn similar_names() {
+        assert!(names_similar("anna petrova", "anna petrova"));
+        assert!(names_similar("anna petrova", "ana petrova"));
+        assert!(names_similar("ivan", "ivam"));
+        assert!(!names_similar("ivan", "igor"));
+        assert!(!names_similar("anna petrova", "anna ivanova"));
+        assert!(!names_similar("", ""));
     }
 
     #[test]

@@ -24,6 +24,11 @@ use crate::store::{ListSpec, Notification, PhoneQuery, SearchHit};
 
 pub const SORTS: &[&str] = &["updated_at", "created_at", "name"];
 
+/// Custom field types a list can be sorted by (one comparable value each).
+pub fn sortable(t: FieldType) -> bool {
+    !matches!(t, FieldType::Boolean | FieldType::MultiSelect)
+}
+
 /// A list request as it arrives (query parameters or a saved view).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct ListRequest {
@@ -413,7 +418,11 @@ impl Services {
     ) -> Result<ListSpec> {
         let mut errors: Vec<FieldError> = Vec::new();
         let sort = req.sort.clone().or_else(|| view.as_ref().and_then(|v| v.sort.clone()));
-        let page = match PageRequest::parse(req.limit, req.cursor.as_deref(), sort.as_deref(), SORTS, "-updated_at") {
+        let custom_sorts: Vec<String> =
+            defs.iter().filter(|d| sortable(d.field_type)).map(|d| format!("custom_fields.{}", d.key)).collect();
+        let allowed: Vec<&str> = SORTS.iter().copied().chain(custom_sorts.iter().map(String::as_str)).collect();
+        let page = match PageRequest::parse(req.limit, req.cursor.as_deref(), sort.as_deref(), &allowed, "-updated_at")
+        {
             Ok(p) => Some(p),
             Err(e) => {
                 errors.extend(e);
@@ -444,6 +453,12 @@ impl Services {
         }
         match page {
             Some(page) if errors.is_empty() => Ok(ListSpec {
+                custom_sort: page
+                    .sort
+                    .field
+                    .strip_prefix("custom_fields.")
+                    .and_then(|k| defs.iter().find(|d| d.key == k))
+                    .map(|d| d.field_type),
                 scope: scope(actor, kind, Action::Read),
                 filter: checked,
                 terms: req.q.as_deref().map(search_terms).unwrap_or_default(),

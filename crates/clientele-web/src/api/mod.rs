@@ -11,6 +11,7 @@ mod tokens;
 pub mod users;
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -126,14 +127,72 @@ pub fn mount(openapi_json: std::sync::Arc<String>) -> Router<AppState> {
         .nest("/api/v1", v1.fallback(not_found))
         .route(
             "/api/v1/openapi.json",
-            get(move || {
-                let body = openapi_json.clone();
+            get(move |State(state): State<AppState>| {
+                let base = openapi_json.clone();
                 async move {
-                    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.as_str().to_owned())
+                    let body = with_custom_fields(&state, &base).await;
+                    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
                 }
             }),
         )
         .merge(docs::routes())
+}
+
+/// The OpenAPI document with this installation's custom fields described under each record's
+/// `custom_fields` (they are defined at run time, so the document is completed per request).
+async fn with_custom_fields(state: &AppState, base: &str) -> String {
+    let Ok(defs) = state.services().store().list_custom_fields(None).await else { return base.to_owned() };
+    if defs.is_empty() {
+        return base.to_owned();
+    }
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(base) else { return base.to_owned() };
+    for (entity, schemas) in [("contact", ["Contact", "ContactInput"]), ("company", ["Company", "CompanyInput"])] {
+        let mine: Vec<_> = defs.iter().filter(|d| d.entity == entity).collect();
+        let mut props = serde_json::Map::new();
+        for d in &mine {
+            props.insert(d.key.clone(), custom_field_schema(d));
+        }
+        let required: Vec<&str> = mine.iter().filter(|d| d.required).map(|d| d.key.as_str()).collect();
+        for name in schemas {
+            if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}/properties"))
+                && let Some(obj) = schema.as_object_mut()
+            {
+                let mut cf = serde_json::json!({
+                    "type": "object",
+                    "description": "Custom fields defined by the administrators of this Clientele.",
+                    "properties": props.clone(),
+                    "additionalProperties": false,
+                });
+                if name.ends_with("Input") && !required.is_empty() {
+                    cf["required"] = serde_json::json!(required);
+                }
+                obj.insert("custom_fields".into(), cf);
+            }
+        }
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| base.to_owned())
+}
+
+fn custom_field_schema(d: &clientele_core::domain::custom_field::CustomFieldDef) -> serde_json::Value {
+    use clientele_core::domain::custom_field::FieldType as T;
+    let mut s = match d.field_type {
+        T::Text | T::LongText | T::Phone => serde_json::json!({"type": "string"}),
+        T::Url => serde_json::json!({"type": "string", "format": "uri"}),
+        T::Email => serde_json::json!({"type": "string", "format": "email"}),
+        T::Number => serde_json::json!({"type": "number"}),
+        T::Money => {
+            serde_json::json!({"type": "object", "properties": {"amount": {"type": "string"}, "currency": {"type": "string"}}, "required": ["amount", "currency"]})
+        }
+        T::Date => serde_json::json!({"type": "string", "format": "date"}),
+        T::Datetime => serde_json::json!({"type": "string", "format": "date-time"}),
+        T::Boolean => serde_json::json!({"type": "boolean"}),
+        T::Select => serde_json::json!({"type": "string", "enum": d.options}),
+        T::MultiSelect => serde_json::json!({"type": "array", "items": {"type": "string", "enum": d.options}}),
+        T::User | T::Reference => serde_json::json!({"type": "string", "format": "uuid"}),
+    };
+    s["title"] = serde_json::json!(d.label);
+    s["description"] = serde_json::json!(format!("{} ({})", d.label, d.field_type.as_str()));
+    s
 }
 
 pub fn openapi_json() -> anyhow::Result<String> {

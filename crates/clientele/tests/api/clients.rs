@@ -493,3 +493,112 @@ async fn bulk_actions_on_a_selection_and_a_filter(app: TestApp) {
     let log = get(&admin, &app, &format!("/audit?entity_id={}", ids[0].as_str().unwrap())).await;
     assert!(log["data"].as_array().unwrap().len() >= 3, "every bulk change is audited per record");
 }
+
+both!(custom_fields_appear_in_the_openapi_document);
+async fn custom_fields_appear_in_the_openapi_document(app: TestApp) {
+    let admin = app.admin().await;
+    created(post(&admin, &app, "/custom-fields", json!({"entity": "contact", "key": "segment", "label": "Segment", "field_type": "select", "options": ["smb", "enterprise"], "required": true})).await).await;
+    created(
+        post(
+            &admin,
+            &app,
+            "/custom-fields",
+            json!({"entity": "company", "key": "employees", "label": "Employees", "field_type": "number"}),
+        )
+        .await,
+    )
+    .await;
+    let doc: Value = app.client().get(app.api("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let contact_cf = &doc["components"]["schemas"]["Contact"]["properties"]["custom_fields"];
+    assert_eq!(contact_cf["properties"]["segment"]["enum"], json!(["smb", "enterprise"]));
+    assert_eq!(
+        doc["components"]["schemas"]["ContactInput"]["properties"]["custom_fields"]["required"],
+        json!(["segment"])
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["Company"]["properties"]["custom_fields"]["properties"]["employees"]["type"],
+        "number"
+    );
+    assert!(doc["paths"].get("/api/v1/contacts").is_some() && doc["paths"].get("/api/v1/search").is_some());
+}
+
+both!(sort_by_custom_fields_and_similar_name_duplicates);
+async fn sort_by_custom_fields_and_similar_name_duplicates(app: TestApp) {
+    let admin = app.admin().await;
+    created(
+        post(
+            &admin,
+            &app,
+            "/custom-fields",
+            json!({"entity": "contact", "key": "budget", "label": "Budget", "field_type": "number"}),
+        )
+        .await,
+    )
+    .await;
+    created(
+        post(
+            &admin,
+            &app,
+            "/custom-fields",
+            json!({"entity": "contact", "key": "city_code", "label": "Code", "field_type": "text"}),
+        )
+        .await,
+    )
+    .await;
+    for (name, budget, code) in
+        [("P1", Some(300), "b"), ("P2", None, "c"), ("P3", Some(20), "a"), ("P4", Some(1000), "")]
+    {
+        let mut cf = json!({"city_code": code});
+        if let Some(b) = budget {
+            cf["budget"] = json!(b);
+        }
+        created(post(&admin, &app, "/contacts", json!({"first_name": name, "custom_fields": cf})).await).await;
+    }
+    let names = |v: &Value| -> Vec<String> {
+        v["data"].as_array().unwrap().iter().map(|c| c["display_name"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(
+        names(&get(&admin, &app, "/contacts?sort=custom_fields.budget").await),
+        ["P2", "P3", "P1", "P4"],
+        "empty first, then by value"
+    );
+    assert_eq!(names(&get(&admin, &app, "/contacts?sort=-custom_fields.budget").await), ["P4", "P1", "P3", "P2"]);
+    // Keyset pages over a custom sort.
+    let p1 = get(&admin, &app, "/contacts?sort=custom_fields.city_code&limit=2").await;
+    let c = p1["next_cursor"].as_str().unwrap();
+    let p2 = get(&admin, &app, &format!("/contacts?sort=custom_fields.city_code&limit=2&cursor={c}")).await;
+    assert_eq!([names(&p1), names(&p2)].concat(), ["P4", "P3", "P1", "P2"]);
+    problem(admin.client.get(app.api("/contacts?sort=custom_fields.nope")).send().await.unwrap(), 422).await;
+
+    // Two people of one company whose names differ by a typo are candidate duplicates.
+    let co = created(post(&admin, &app, "/companies", json!({"name": "Typo Ltd"})).await).await;
+    created(
+        post(
+            &admin,
+            &app,
+            "/contacts",
+            json!({"first_name": "Svetlana", "last_name": "Kuznetsova", "company_id": co["id"]}),
+        )
+        .await,
+    )
+    .await;
+    created(
+        post(
+            &admin,
+            &app,
+            "/contacts",
+            json!({"first_name": "Svetlana", "last_name": "Kuznecova", "company_id": co["id"]}),
+        )
+        .await,
+    )
+    .await;
+    created(
+        post(&admin, &app, "/contacts", json!({"first_name": "Sergey", "last_name": "Orlov", "company_id": co["id"]}))
+            .await,
+    )
+    .await;
+    let d = get(&admin, &app, "/contacts/duplicates").await;
+    let pairs = d["data"].as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{d}");
+    assert_eq!(pairs[0]["shared"], "similar names at Typo Ltd");
+}
