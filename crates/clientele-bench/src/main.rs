@@ -268,6 +268,20 @@ async fn clients(scale: usize) -> anyhow::Result<()> {
     // Warm up caches the way a running server is warm.
     let _ = sequential(&client, &admin, &searches[..100.min(searches.len())]).await;
     let (search_lat, search_err) = sequential(&client, &admin, &searches).await;
+    // Per kind of query (the i-th query is of kind i % 5).
+    let kinds = [
+        "2 letters of a name",
+        "4 letters of a name",
+        "3 letters of a surname",
+        "a phone as typed",
+        "an e-mail's local part",
+    ];
+    let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); 5];
+    if search_err == 0 {
+        for (i, d) in search_lat.iter().enumerate() {
+            by_kind[i % 5].push(*d);
+        }
+    }
     let (s50, s95, s99) = pcts(search_lat);
 
     // List pages: first pages and deep pages (following cursors), several sorts and filters.
@@ -319,6 +333,10 @@ async fn clients(scale: usize) -> anyhow::Result<()> {
         "| search-as-you-type, {} queries one after another (names, phones as typed, e-mails): p50 / p95 / p99 | {s50:.2} / {s95:.2} / {s99:.2} ms ({search_err} errors) |",
         searches.len()
     );
+    for (k, lat) in kinds.iter().zip(by_kind) {
+        let (a, b, c) = pcts(lat);
+        println!("| search: {k}: p50 / p95 / p99 | {a:.2} / {b:.2} / {c:.2} ms |");
+    }
     println!(
         "| list page of 50, {} pages (first and deep pages, 3 sorts, a filter), admin: p50 / p95 / p99 | {l50:.2} / {l95:.2} / {l99:.2} ms |",
         pages.len()

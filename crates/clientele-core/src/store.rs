@@ -220,11 +220,13 @@ pub trait ClientStore: Send + Sync {
     async fn find_by_points(&self, points: &[(String, String)], exclude: Option<Uuid>) -> Result<Vec<(String, Uuid)>>;
     /// Live companies with this tax number.
     async fn find_company_by_tax_number(&self, tax_number: &str, exclude: Option<Uuid>) -> Result<Vec<Uuid>>;
-    /// Full-text and phone search across contacts and companies within the scopes.
+    /// Full-text, e-mail and phone search across contacts and companies within the scopes.
+    /// `email` is a lower-cased e-mail or the start of one.
     async fn search(
         &self,
         terms: &[String],
         phone: Option<&PhoneQuery>,
+        email: Option<&str>,
         contacts: &crate::authz::Scope,
         companies: &crate::authz::Scope,
         limit: u32,

@@ -802,6 +802,7 @@ impl ClientStore for SqlStore {
         &self,
         terms: &[String],
         phone: Option<&PhoneQuery>,
+        email: Option<&str>,
         contacts: &Scope,
         companies: &Scope,
         limit: u32,
@@ -834,6 +835,24 @@ impl ClientStore for SqlStore {
                 );
                 let rows: Vec<HitRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("searching by phone"))?;
                 push_hits(&mut hits, entity, rows);
+            }
+            // E-mails that start with what was typed: a range on the e-mail index.
+            if let Some(e) = email {
+                let mut p = Params::default();
+                let sql = format!(
+                    "SELECT DISTINCT a.id, {title} AS title, {subtitle} AS subtitle FROM contact_points cp \
+                     JOIN {table} a ON a.id = cp.entity_id {join} \
+                     WHERE cp.kind = 'email' AND {} AND a.deleted_at IS NULL AND {} LIMIT {}",
+                    prefix_cond(&mut p, backend, "cp.value", e),
+                    scope_sql(&mut p, scope, "a"),
+                    p.push(i64::from(limit))
+                );
+                let rows: Vec<HitRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("searching by e-mail"))?;
+                let found = !rows.is_empty();
+                push_hits(&mut hits, entity, rows);
+                if found {
+                    continue;
+                }
             }
             if terms.is_empty() {
                 continue;

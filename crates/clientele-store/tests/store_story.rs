@@ -423,7 +423,7 @@ mod client_base {
         assert_eq!(s.get_contact(c.id).await.unwrap().unwrap(), c, "reads back exactly as written");
         let phone = vec![("phone".to_owned(), "+74951234567".to_owned())];
         assert_eq!(s.find_by_points(&phone, None).await.unwrap(), vec![("contact".to_owned(), c.id)]);
-        let hits = s.search(&["федо".into()], None, &Scope::All, &Scope::All, 10).await.unwrap();
+        let hits = s.search(&["федо".into()], None, None, &Scope::All, &Scope::All, 10).await.unwrap();
         assert_eq!(hits.len(), 1, "accent-folded prefix search: ё is searched as е");
         // An update rewrites the derived rows.
         let mut next = c.clone();
@@ -434,14 +434,14 @@ mod client_base {
         next.version = 2;
         s.update_contact(&next, 1, &next.search_body(None), &audit("contact", c.id, "update")).await.unwrap();
         assert!(s.find_by_points(&phone, None).await.unwrap().is_empty());
-        assert!(s.search(&["федо".into()], None, &Scope::All, &Scope::All, 10).await.unwrap().is_empty());
-        assert_eq!(s.search(&["fyo".into()], None, &Scope::All, &Scope::All, 10).await.unwrap().len(), 1);
+        assert!(s.search(&["федо".into()], None, None, &Scope::All, &Scope::All, 10).await.unwrap().is_empty());
+        assert_eq!(s.search(&["fyo".into()], None, None, &Scope::All, &Scope::All, 10).await.unwrap().len(), 1);
         // A deleted record leaves search and duplicate checks but keeps its row.
         let mut gone = next.clone();
         gone.deleted_at = Some(now());
         gone.version = 3;
         s.update_contact(&gone, 2, "", &audit("contact", c.id, "delete")).await.unwrap();
-        assert!(s.search(&["fyo".into()], None, &Scope::All, &Scope::All, 10).await.unwrap().is_empty());
+        assert!(s.search(&["fyo".into()], None, None, &Scope::All, &Scope::All, 10).await.unwrap().is_empty());
         assert!(s.find_by_points(&[("email".into(), "f@x.ru".into())], None).await.unwrap().is_empty());
         assert!(s.get_contact(c.id).await.unwrap().unwrap().deleted_at.is_some());
         // Stale versions are refused here too.
@@ -519,9 +519,9 @@ mod client_base {
         assert_eq!(names(&s, &spec(Scope::Nothing, None, &[], &[])).await, Vec::<String>::new());
         // Phone search: whole number, or its last digits as typed.
         let q = PhoneQuery { e164: None, rev_digits: "3211000".into() };
-        let hits = s.search(&[], Some(&q), &Scope::All, &Scope::All, 10).await.unwrap();
+        let hits = s.search(&[], Some(&q), None, &Scope::All, &Scope::All, 10).await.unwrap();
         assert_eq!(hits.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(), ["Theirs"]);
-        let hits = s.search(&[], Some(&q), &Scope::Own(me), &Scope::Own(me), 10).await.unwrap();
+        let hits = s.search(&[], Some(&q), None, &Scope::Own(me), &Scope::Own(me), 10).await.unwrap();
         assert!(hits.is_empty(), "search respects the scope");
 
         // Merge: the loser's company links move to the survivor.

@@ -703,11 +703,16 @@ impl Services {
         // A number is also searched as one word of text (tax and registration numbers),
         // not as its groups of digits.
         let terms = if phoneish { vec![digits.clone()] } else { search_terms(q) };
+        // Something shaped like an e-mail (or the start of one) is looked up as one.
+        let lower = q.to_lowercase();
+        let emailish = !phoneish && !q.contains(char::is_whitespace) && (q.contains('@') || q.contains('.'));
+        let email = emailish.then_some(lower.as_str());
         let hits = self
             .store
             .search(
                 &terms,
                 phone.as_ref(),
+                email,
                 &scope(actor, RecordKind::Contact, Action::Read),
                 &scope(actor, RecordKind::Company, Action::Read),
                 limit,

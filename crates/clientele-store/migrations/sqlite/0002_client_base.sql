@@ -135,13 +135,13 @@ CREATE VIRTUAL TABLE search_contacts USING fts5 (
     entity_id UNINDEXED,
     body,
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '2 3'
+    prefix = '2 3 4 5'
 );
 CREATE VIRTUAL TABLE search_companies USING fts5 (
     entity_id UNINDEXED,
     body,
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '2 3'
+    prefix = '2 3 4 5'
 );
 -- FTS5 rows are addressed by rowid; this maps each record to its row, so that updating a
 -- record's index entry is a lookup, not a scan.
@@ -149,6 +149,8 @@ CREATE TABLE search_rows (
     entity_id  BLOB PRIMARY KEY NOT NULL,
     rid        INTEGER NOT NULL
 );
+-- Row ids repeat across the two full-text tables; joins also match on the record table.
+CREATE INDEX search_rows_rid ON search_rows (rid);
 
 CREATE TABLE notifications (
     id          BLOB PRIMARY KEY NOT NULL,
