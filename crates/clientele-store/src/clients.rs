@@ -11,7 +11,7 @@ use clientele_core::domain::custom_field::FieldType;
 use clientele_core::domain::page::{Page, Sort};
 use clientele_core::domain::phone::reversed_digits;
 use clientele_core::store::{ClientStore, ListSpec, PhoneQuery, SearchHit};
-use clientele_core::{Error, Result};
+use clientele_core::Result;
 use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::db::{Backend, Params, Tx};
 use crate::filter_sql::{FilterSql, scope_sql};
 use crate::keyset::{SortKind, after_cursor, finish, order_by};
-use crate::platform::insert_audit;
+use crate::platform::{insert_audit, version_conflict};
 use crate::{SqlStore, args, db_err};
 
 const CONTACT_COLS: &str = "a.id, a.version, a.first_name, a.last_name, a.display_name, a.title, a.company_id, a.source, \
@@ -245,15 +245,6 @@ async fn write_derived(
         }
     }
     Ok(())
-}
-
-async fn version_conflict(tx: &mut Tx, table: &'static str, id: Uuid, what: &'static str) -> Error {
-    let sql = format!("SELECT version FROM {table} WHERE id = $1");
-    match tx.fetch_optional::<(i64,)>(&sql, args![id]).await {
-        Ok(Some((current,))) => Error::PreconditionFailed { current },
-        Ok(None) => Error::NotFound(what),
-        Err(e) => db_err("checking the record version")(e),
-    }
 }
 
 async fn write_contact(tx: &mut Tx, c: &Contact, expected: Option<i64>, search_body: &str) -> Result<()> {

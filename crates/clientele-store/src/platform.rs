@@ -80,7 +80,7 @@ pub(crate) async fn insert_audit(tx: &mut Tx, e: &AuditEntry) -> Result<()> {
 }
 
 /// After an update that matched no row: the record is gone, or its version moved on.
-async fn version_conflict(tx: &mut Tx, table: &'static str, id: Uuid, what: &'static str) -> Error {
+pub(crate) async fn version_conflict(tx: &mut Tx, table: &'static str, id: Uuid, what: &'static str) -> Error {
     let sql = format!("SELECT version FROM {table} WHERE id = $1");
     match tx.fetch_optional::<(i64,)>(&sql, args![id]).await {
         Ok(Some((current,))) => Error::PreconditionFailed { current },
