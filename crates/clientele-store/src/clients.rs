@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use clientele_core::Result;
 use clientele_core::authz::Scope;
 use clientele_core::domain::audit::AuditEntry;
 use clientele_core::domain::client::{
@@ -11,7 +12,6 @@ use clientele_core::domain::custom_field::FieldType;
 use clientele_core::domain::page::{Page, Sort};
 use clientele_core::domain::phone::reversed_digits;
 use clientele_core::store::{ClientStore, ListSpec, PhoneQuery, SearchHit};
-use clientele_core::Result;
 use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
