@@ -478,7 +478,7 @@ impl Services {
     }
 
     pub async fn list_contacts(&self, actor: &Actor, req: &ListRequest) -> Result<Page<Contact>> {
-        let defs = self.store.list_custom_fields(Some("contact")).await?;
+        let defs = self.cached_defs("contact").await?;
         let view = self.view_for(actor, req.view, "contact").await?;
         let spec = self.list_spec(actor, RecordKind::Contact, "contact", req, &defs, view)?;
         self.store.list_contacts(&spec).await
@@ -627,7 +627,7 @@ impl Services {
     }
 
     pub async fn list_companies(&self, actor: &Actor, req: &ListRequest) -> Result<Page<Company>> {
-        let defs = self.store.list_custom_fields(Some("company")).await?;
+        let defs = self.cached_defs("company").await?;
         let view = self.view_for(actor, req.view, "company").await?;
         let spec = self.list_spec(actor, RecordKind::Company, "company", req, &defs, view)?;
         self.store.list_companies(&spec).await

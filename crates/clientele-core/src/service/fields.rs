@@ -126,6 +126,7 @@ impl Services {
         };
         let audit = audit_entry(actor, "create", "custom_field", def.id, audit::created(&to_json(&def)));
         self.store.insert_custom_field(&def, &audit).await?;
+        self.forget_defs();
         Ok(def)
     }
 
@@ -169,6 +170,7 @@ impl Services {
         next.updated_at = now();
         let audit = audit_entry(actor, "update", "custom_field", id, audit::diff(&to_json(&current), &to_json(&next)));
         self.store.update_custom_field(&next, current.version, &audit).await?;
+        self.forget_defs();
         Ok(next)
     }
 
@@ -184,7 +186,9 @@ impl Services {
             .find(|d| d.id == id)
             .ok_or(Error::NotFound("custom field"))?;
         let audit = audit_entry(actor, "delete", "custom_field", id, audit::deleted(&to_json(&current)));
-        self.store.delete_custom_field(id, &audit).await
+        self.store.delete_custom_field(id, &audit).await?;
+        self.forget_defs();
+        Ok(())
     }
 
     // ---------------- saved views ----------------

@@ -56,15 +56,52 @@ impl Default for ServiceSettings {
     }
 }
 
+/// Custom field definitions as last read, for list pages (which read them on every request).
+type DefsCache = std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<crate::domain::custom_field::CustomFieldDef>>)>>;
+
+/// How long list pages may use definitions read earlier. Changes made through this process
+/// clear the cache at once; other app nodes see them within this time.
+const DEFS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Clone)]
 pub struct Services {
     store: Arc<dyn Store>,
     settings: ServiceSettings,
+    defs: Arc<DefsCache>,
 }
 
 impl Services {
     pub fn new(store: Arc<dyn Store>, settings: ServiceSettings) -> Self {
-        Self { store, settings }
+        Self { store, settings, defs: Arc::new(std::sync::Mutex::new(None)) }
+    }
+
+    /// The custom field definitions of `entity`, from a short-lived in-process cache.
+    pub(crate) async fn cached_defs(
+        &self,
+        entity: &str,
+    ) -> crate::Result<Vec<crate::domain::custom_field::CustomFieldDef>> {
+        let cached = self
+            .defs
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().filter(|(at, _)| at.elapsed() < DEFS_TTL).map(|(_, d)| d.clone()));
+        let all = match cached {
+            Some(all) => all,
+            None => {
+                let all = Arc::new(self.store.list_custom_fields(None).await?);
+                if let Ok(mut c) = self.defs.lock() {
+                    *c = Some((std::time::Instant::now(), all.clone()));
+                }
+                all
+            }
+        };
+        Ok(all.iter().filter(|d| d.entity == entity).cloned().collect())
+    }
+
+    pub(crate) fn forget_defs(&self) {
+        if let Ok(mut c) = self.defs.lock() {
+            *c = None;
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
