@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use clientele_core::authz::Actor;
 use clientele_core::domain::client::{
     Address, Company, CompanyLink, Contact, Email, ImportantDate, Lifecycle, Phone, PhoneInput, parse_phones,
@@ -320,7 +320,6 @@ pub async fn generate(
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(seed);
     let parse_region = Region::parse(region).ok();
-    let today = Utc::now().date_naive();
     let batch = 5_000usize;
     let mut made_contacts = 0usize;
     let mut made_companies = 0usize;
@@ -472,7 +471,6 @@ pub async fn generate(
             let body = contact.search_body(current.as_ref().map(|(_, c)| c.name.as_str()));
             contacts.push(ContactLoad { contact, link, search_body: body });
         }
-        let _ = today;
         let audit = clientele_core::domain::audit::AuditEntry {
             id: new_id(),
             at: now(),

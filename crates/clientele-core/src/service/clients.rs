@@ -347,11 +347,10 @@ impl Services {
             Some(cid) => self.store.get_company(cid).await?,
             None => None,
         };
-        if input.owner_id != current.owner_id {
-            self.check_refs(input.owner_id, &next.custom_fields, &defs, &mut p).await?;
-        } else {
-            self.check_refs(None, &next.custom_fields, &defs, &mut p).await?;
-        }
+        // The owner is checked only when it changes (an unchanged, since-deactivated owner is
+        // not this edit's problem).
+        let new_owner = (input.owner_id != current.owner_id).then_some(input.owner_id).flatten();
+        self.check_refs(new_owner, &next.custom_fields, &defs, &mut p).await?;
         p.into_result()?;
         if next == current {
             return self.get_contact(actor, id).await;
