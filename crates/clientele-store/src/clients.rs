@@ -93,6 +93,15 @@ impl From<ContactRow> for Contact {
     }
 }
 
+/// A contact person: the contact's row and their link to the company.
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    #[sqlx(flatten)]
+    contact: ContactRow,
+    link_role: Option<String>,
+    link_primary: bool,
+}
+
 #[derive(sqlx::FromRow)]
 struct CompanyRow {
     id: Uuid,
@@ -704,23 +713,26 @@ impl ClientStore for SqlStore {
     }
 
     async fn people_of_company(&self, company_id: Uuid) -> Result<Vec<(Contact, CompanyLink)>> {
-        let links: Vec<LinkRow> = self
+        let rows: Vec<PersonRow> = self
             .db
             .fetch_all(
-                "SELECT l.company_id, l.contact_id, l.role, l.is_primary FROM company_contacts l \
-                 JOIN contacts a ON a.id = l.contact_id AND a.deleted_at IS NULL \
-                 WHERE l.company_id = $1 ORDER BY a.sort_name, a.id",
+                &format!(
+                    "SELECT {CONTACT_COLS}, l.role AS link_role, l.is_primary AS link_primary FROM company_contacts l \
+                     JOIN contacts a ON a.id = l.contact_id AND a.deleted_at IS NULL \
+                     WHERE l.company_id = $1 ORDER BY a.sort_name, a.id"
+                ),
                 args![company_id],
             )
             .await
             .map_err(db_err("reading contact persons"))?;
-        let mut out = Vec::with_capacity(links.len());
-        for l in links {
-            if let Some(c) = self.get_contact(l.contact_id).await? {
-                out.push((c, CompanyLink::from(l)));
-            }
-        }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let c = Contact::from(r.contact);
+                let link = CompanyLink { company_id, contact_id: c.id, role: r.link_role, is_primary: r.link_primary };
+                (c, link)
+            })
+            .collect())
     }
 
     async fn upsert_link(&self, link: &CompanyLink, audit: &AuditEntry) -> Result<()> {

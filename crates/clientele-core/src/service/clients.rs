@@ -178,20 +178,42 @@ impl Services {
         let query: Vec<(String, String)> = points.iter().map(|(k, v, _)| (k.clone(), v.clone())).collect();
         let found = self.store.find_by_points(&query, exclude).await?;
         let Some((_, existing)) = found.iter().find(|(t, _)| t == entity) else { return Ok(()) };
-        // Name the field that clashed.
-        for (kind, value, field) in &points {
-            let hit = self.store.find_by_points(&[(kind.clone(), value.clone())], exclude).await?;
-            if hit.iter().any(|(t, id)| t == entity && id == existing) {
-                return Err(Error::Conflict {
-                    message: format!(
-                        "a {entity} with {kind} {value} already exists; open it, or send force=true to create anyway"
-                    ),
-                    field: Some(field.clone()),
-                    existing_id: Some(*existing),
-                });
-            }
-        }
-        Ok(())
+        // Name the field that clashed, from the existing record (one read, not one per point).
+        let (their_phones, their_emails): (Vec<String>, Vec<String>) = if entity == "company" {
+            let c = self.store.get_company(*existing).await?;
+            c.map(|c| {
+                (
+                    c.phones.into_iter().filter_map(|p| p.e164).collect(),
+                    c.emails.into_iter().map(|e| e.address).collect(),
+                )
+            })
+            .unwrap_or_default()
+        } else {
+            let c = self.store.get_contact(*existing).await?;
+            c.map(|c| {
+                (
+                    c.phones.into_iter().filter_map(|p| p.e164).collect(),
+                    c.emails.into_iter().map(|e| e.address).collect(),
+                )
+            })
+            .unwrap_or_default()
+        };
+        let clash = points
+            .iter()
+            .find(
+                |(kind, value, _)| {
+                    if kind == "phone" { their_phones.contains(value) } else { their_emails.contains(value) }
+                },
+            )
+            .or(points.first());
+        let (kind, value, field) = clash.cloned().unwrap_or_default();
+        Err(Error::Conflict {
+            message: format!(
+                "a {entity} with {kind} {value} already exists; open it, or send force=true to create anyway"
+            ),
+            field: Some(field),
+            existing_id: Some(*existing),
+        })
     }
 
     async fn notify_transfer(
