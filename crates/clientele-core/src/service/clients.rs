@@ -375,7 +375,7 @@ impl Services {
         self.check_refs(new_owner, &next.custom_fields, &defs, &mut p).await?;
         p.into_result()?;
         if next == current {
-            return self.get_contact(actor, id).await;
+            return Ok(ContactView { company_links: self.store.links_of_contact(id).await?, contact: current });
         }
         if !force {
             self.check_duplicates("contact", &next.phones, &next.emails, Some(id)).await?;
@@ -388,7 +388,8 @@ impl Services {
         if notify && next.owner_id != current.owner_id {
             self.notify_transfer(actor, "contact", id, &next.display_name, current.owner_id, next.owner_id).await?;
         }
-        self.get_contact(actor, id).await
+        // The record just written, with its links (which the store may have completed).
+        Ok(ContactView { company_links: self.store.links_of_contact(id).await?, contact: next })
     }
 
     /// Soft delete: the contact leaves lists and search; administrators can restore it.
