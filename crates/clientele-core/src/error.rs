@@ -90,6 +90,10 @@ impl Problems {
         self.0.is_empty()
     }
 
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.0
+    }
+
     pub fn into_result(self) -> Result<()> {
         if self.0.is_empty() { Ok(()) } else { Err(Error::Validation(self.0)) }
     }

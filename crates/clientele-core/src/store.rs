@@ -117,6 +117,10 @@ pub trait Store:
     + CustomFieldStore
     + ViewStore
     + NotificationStore
+    + JobStore
+    + FileStore
+    + ImportStore
+    + ExportStore
 {
 }
 
@@ -133,6 +137,10 @@ impl<T> Store for T where
         + CustomFieldStore
         + ViewStore
         + NotificationStore
+        + JobStore
+        + FileStore
+        + ImportStore
+        + ExportStore
 {
 }
 
@@ -325,4 +333,163 @@ pub trait NotificationStore: Send + Sync {
     async fn count_unread(&self, user_id: Uuid) -> Result<i64>;
     /// Marks the user's notifications read (all when `ids` is empty).
     async fn mark_read(&self, user_id: Uuid, ids: &[Uuid], at: DateTime<Utc>) -> Result<u64>;
+}
+
+/// The durable job queue.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Adds a job. With a `dedupe_key` already present, nothing is added and the existing
+    /// job's id is returned.
+    async fn enqueue(&self, job: &crate::domain::job::Job) -> Result<Uuid>;
+    /// Claims the next due job (queued and due, or running with an expired lease) for
+    /// `worker` until `lease_until`, counting the attempt. Several workers never claim the
+    /// same job.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<crate::domain::job::Job>>;
+    /// Extends the lease; `false` when the job is no longer this worker's (cancelled, or
+    /// taken over after the lease ran out).
+    async fn extend_lease(&self, id: Uuid, worker: &str, until: DateTime<Utc>) -> Result<bool>;
+    /// Marks the job done.
+    async fn finish_job(&self, id: Uuid, worker: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Records a failed attempt: back to the queue at `retry_at`, or dead when `None`.
+    async fn fail_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn get_job(&self, id: Uuid) -> Result<Option<crate::domain::job::Job>>;
+    /// Newest first, optionally only one status.
+    async fn list_jobs(
+        &self,
+        status: Option<crate::domain::job::JobStatus>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::job::Job>>;
+    /// A dead or cancelled job back to the queue, now, with a fresh attempt count.
+    async fn retry_job(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool>;
+    /// A queued job cancelled (a running one is cancelled when its worker next checks in).
+    async fn cancel_job(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool>;
+}
+
+/// Files kept in the database in chunks.
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    async fn create_file(&self, f: &crate::domain::export::StoredFile) -> Result<()>;
+    async fn put_chunk(&self, file_id: Uuid, seq: i64, data: &[u8]) -> Result<()>;
+    async fn complete_file(&self, file_id: Uuid, size: i64, sha256: &str) -> Result<()>;
+    async fn get_file(&self, id: Uuid) -> Result<Option<crate::domain::export::StoredFile>>;
+    async fn get_chunk(&self, file_id: Uuid, seq: i64) -> Result<Option<Vec<u8>>>;
+    async fn delete_file(&self, id: Uuid) -> Result<()>;
+}
+
+/// A record an import writes, with what undoing it needs.
+#[derive(Debug, Clone)]
+pub enum ImportWrite {
+    NewCompany {
+        company: crate::domain::client::Company,
+        body: String,
+    },
+    NewContact {
+        contact: crate::domain::client::Contact,
+        body: String,
+        link: Option<crate::domain::client::CompanyLink>,
+    },
+    UpdateCompany {
+        company: crate::domain::client::Company,
+        expected_version: i64,
+        body: String,
+        before: serde_json::Value,
+    },
+    UpdateContact {
+        contact: crate::domain::client::Contact,
+        expected_version: i64,
+        body: String,
+        before: serde_json::Value,
+        link: Option<crate::domain::client::CompanyLink>,
+    },
+}
+
+/// One transaction of an import: whole rows only, the rows refused, and the progress.
+#[derive(Debug, Clone, Default)]
+pub struct ImportBatch {
+    pub import_id: Uuid,
+    pub writes: Vec<ImportWrite>,
+    pub rejects: Vec<crate::domain::import::ImportReject>,
+    /// Rows processed, created, updated, skipped, rejected: added to the import's counters.
+    pub rows: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub skipped: i64,
+    /// Rows refused (the `rejects` also list skipped duplicates, for the report).
+    pub rejected: i64,
+    pub audit: Vec<AuditEntry>,
+    pub at: DateTime<Utc>,
+}
+
+/// What an import did to one record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportChange {
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    /// `created` or `updated`.
+    pub action: String,
+    pub before: Option<serde_json::Value>,
+    /// The record's version right after the import wrote it.
+    pub version: i64,
+}
+
+#[async_trait]
+pub trait ImportStore: Send + Sync {
+    async fn insert_import(&self, i: &crate::domain::import::Import, audit: &AuditEntry) -> Result<()>;
+    async fn get_import(&self, id: Uuid) -> Result<Option<crate::domain::import::Import>>;
+    /// Newest first; only `created_by`'s when given.
+    async fn list_imports(&self, created_by: Option<Uuid>, limit: u32) -> Result<Vec<crate::domain::import::Import>>;
+    /// Writes status, settings, analysis, counters and times (optimistic on `version`).
+    async fn save_import(&self, i: &crate::domain::import::Import, expected_version: i64) -> Result<()>;
+    /// Applies a batch in one transaction (and bumps the import's counters). Fails as a
+    /// whole: the caller then retries row by row to find the culprit.
+    async fn apply_import_batch(&self, batch: &ImportBatch) -> Result<()>;
+    async fn import_rejects(
+        &self,
+        import_id: Uuid,
+        after_row: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::import::ImportReject>>;
+    /// Changes in a stable order, `limit` at a time after `after` (entity id).
+    async fn import_changes(&self, import_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<ImportChange>>;
+    /// Soft-deletes records an import created (those not changed since), in one transaction.
+    async fn undo_created(
+        &self,
+        entity_type: &str,
+        ids: &[(Uuid, i64)],
+        at: DateTime<Utc>,
+        audit: &[AuditEntry],
+    ) -> Result<u64>;
+    /// Owners of contact points among live records: (kind, value, entity type, id).
+    async fn find_points(&self, points: &[(String, String)]) -> Result<Vec<(String, String, String, Uuid)>>;
+    /// Live companies with one of these tax numbers or (folded) names: (id, tax number, folded name).
+    async fn find_companies(
+        &self,
+        tax_numbers: &[String],
+        names: &[String],
+    ) -> Result<Vec<(Uuid, Option<String>, String)>>;
+    /// E-mail addresses and websites of live companies: (id, address or website).
+    async fn company_contact_hosts(&self) -> Result<Vec<(Uuid, String)>>;
+    async fn list_presets(&self, entity: Option<&str>) -> Result<Vec<crate::domain::import::SavedPreset>>;
+    async fn insert_preset(&self, p: &crate::domain::import::SavedPreset) -> Result<()>;
+    async fn delete_preset(&self, id: Uuid) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait ExportStore: Send + Sync {
+    async fn insert_export(&self, e: &crate::domain::export::Export) -> Result<()>;
+    async fn get_export(&self, id: Uuid) -> Result<Option<crate::domain::export::Export>>;
+    async fn save_export(&self, e: &crate::domain::export::Export) -> Result<()>;
+    async fn list_exports(&self, created_by: Uuid, limit: u32) -> Result<Vec<crate::domain::export::Export>>;
 }

@@ -256,7 +256,7 @@ async fn write_derived(
     Ok(())
 }
 
-async fn write_contact(tx: &mut Tx, c: &Contact, expected: Option<i64>, search_body: &str) -> Result<()> {
+pub(crate) async fn write_contact(tx: &mut Tx, c: &Contact, expected: Option<i64>, search_body: &str) -> Result<()> {
     let values = args![
         c.id,
         c.version,
@@ -318,7 +318,7 @@ async fn write_contact(tx: &mut Tx, c: &Contact, expected: Option<i64>, search_b
     write_derived(tx, "contact", c.id, &c.phones, &c.emails, &c.tags, live.then_some(search_body)).await
 }
 
-async fn write_company(tx: &mut Tx, c: &Company, expected: Option<i64>, search_body: &str) -> Result<()> {
+pub(crate) async fn write_company(tx: &mut Tx, c: &Company, expected: Option<i64>, search_body: &str) -> Result<()> {
     let values = args![
         c.id,
         c.version,
@@ -531,7 +531,7 @@ struct HitRow {
     subtitle: Option<String>,
 }
 
-async fn link_in_tx(tx: &mut Tx, l: &CompanyLink) -> Result<()> {
+pub(crate) async fn link_in_tx(tx: &mut Tx, l: &CompanyLink) -> Result<()> {
     let e = || db_err("linking a contact person");
     if l.is_primary {
         tx.execute("UPDATE company_contacts SET is_primary = $1 WHERE contact_id = $2", args![false, l.contact_id])

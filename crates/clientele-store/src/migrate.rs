@@ -19,10 +19,20 @@ pub struct Migration {
 const SQLITE: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/sqlite/0001_platform.sql") },
     Migration { version: 2, name: "client_base", sql: include_str!("../migrations/sqlite/0002_client_base.sql") },
+    Migration {
+        version: 3,
+        name: "jobs_files_imports",
+        sql: include_str!("../migrations/sqlite/0003_jobs_files_imports.sql"),
+    },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
     Migration { version: 2, name: "client_base", sql: include_str!("../migrations/postgres/0002_client_base.sql") },
+    Migration {
+        version: 3,
+        name: "jobs_files_imports",
+        sql: include_str!("../migrations/postgres/0003_jobs_files_imports.sql"),
+    },
 ];
 
 pub fn migrations_for(backend: Backend) -> &'static [Migration] {

@@ -6,7 +6,10 @@ mod audit;
 mod auth;
 mod bulk;
 mod clients;
+mod exports;
 mod fields;
+mod imports;
+pub mod jobs;
 mod teams;
 mod tokens;
 mod users;
@@ -15,6 +18,7 @@ pub use auth::{LoginOutcome, NewSessionCookie};
 pub use bulk::{BulkAction, BulkFailure, BulkRequest, BulkResult, BulkSelection};
 pub use clients::{CompanyView, ContactView, LinkRequest, ListRequest, MergeRequest, SearchResults};
 pub use fields::{CreateFieldRequest, UpdateFieldRequest, ViewRequest};
+pub use imports::{DuplicateOf, NewImport, PresetList, PresetRequest, PreviewRow, RowAction};
 pub use teams::{CreateTeamRequest, UpdateTeamRequest};
 pub use tokens::{CreateTokenRequest, CreatedToken};
 pub use users::{CreateUserRequest, UpdateUserRequest};
@@ -68,11 +72,18 @@ pub struct Services {
     store: Arc<dyn Store>,
     settings: ServiceSettings,
     defs: Arc<DefsCache>,
+    /// Wakes this process's worker when a job is queued.
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
     pub fn new(store: Arc<dyn Store>, settings: ServiceSettings) -> Self {
-        Self { store, settings, defs: Arc::new(std::sync::Mutex::new(None)) }
+        Self {
+            store,
+            settings,
+            defs: Arc::new(std::sync::Mutex::new(None)),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        }
     }
 
     /// The custom field definitions of `entity`, from a short-lived in-process cache.
