@@ -6,6 +6,7 @@ pub mod client;
 pub mod custom_field;
 pub mod email;
 pub mod filter;
+pub mod import_map;
 pub mod page;
 pub mod phone;
 pub mod secret;
