@@ -676,6 +676,8 @@ const SYNONYMS: &[(C, &[&str])] = &[
             "numéro de téléphone",
             "n° de téléphone",
             "téléphone fixe",
+            "tél fixe",
+            "fixe",
             "телефон",
             "телефоны",
             "тел",
@@ -1177,7 +1179,9 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
             let parts: Vec<&str> = n.split(' ').collect();
             exact.entry(n.clone()).or_insert(*c);
             words.entry(word_key(&parts, &stop_words)).or_insert(*c);
-            let ambiguous = matches!(c, C::Name | C::GivenOrFull | C::Nom | C::FullName);
+            // Names and statuses are too vague to be looked for inside other headers ("Deal
+            // name", "Lead status").
+            let ambiguous = matches!(c, C::Name | C::GivenOrFull | C::Nom | C::FullName | C::Lifecycle);
             let long_enough = parts.len() > 1
                 || (is_hangul(&n) && n.chars().count() >= 2)
                 || (!is_hangul(&n) && n.chars().count() >= 4);
@@ -1243,7 +1247,9 @@ fn analyze(header: &str, entity: ImportEntity, custom: &[CustomTarget]) -> Optio
         return Some((Hit::Custom(hits), TIER_CUSTOM));
     }
     if let Some(c) = t.exact.get(&h) {
-        return Some((Hit::Concept(*c, None), TIER_EXACT));
+        // "Company Domain Name" is the company's website in a contacts import too.
+        let side = h.split(' ').any(|w| t.company_words.contains(w)).then_some(Side::Company);
+        return Some((Hit::Concept(*c, side), TIER_EXACT));
     }
     // Words naming whose field it is ("Company phone", "Телефон (контакт)"), numbering
     // ("Phone 2", "email1") and stop words aside.
@@ -2315,6 +2321,39 @@ mod tests {
                 "company.street",
                 "company.tags",
                 "contact.created_at"
+            ]
+            .map(Some)
+        );
+    }
+
+    #[test]
+    fn more_header_cases() {
+        // A company word inside a known phrase still names the company.
+        assert_eq!(header_targets(ImportEntity::Contacts, "Company Domain Name")[0], Some("company.website"));
+        // "Name" next to a surname column is the first name.
+        assert_eq!(
+            header_targets(ImportEntity::Contacts, "Name,Surname"),
+            [Some("contact.first_name"), Some("contact.last_name")]
+        );
+        // Vague words are not looked for inside other headers.
+        assert_eq!(header_targets(ImportEntity::Contacts, "Lead Status,Deal name"), [None, None]);
+        // The contact person's fields in a companies import.
+        assert_eq!(
+            header_targets(
+                ImportEntity::Companies,
+                "Наименование;Контактное лицо;Телефон контактного лица;Email;ИНН/КПП"
+            ),
+            ["company.name", "contact.full_name", "contact.phone", "company.email", "company.tax_number"].map(Some)
+        );
+        assert_eq!(
+            header_targets(ImportEntity::Contacts, "담당자 휴대폰,회사 전화,사업자등록번호,주소,우편번호,비고"),
+            [
+                "contact.phone_mobile",
+                "company.phone",
+                "company.tax_number",
+                "contact.street",
+                "contact.postal_code",
+                "contact.notes"
             ]
             .map(Some)
         );
