@@ -18,7 +18,8 @@ fn korean_workbook() -> Vec<u8> {
     let ws = wb.add_worksheet();
     ws.set_name("연락처").unwrap();
     // the table starts at B2: row numbers and column letters must still be the sheet's own
-    for (i, h) in ["이름", "성", "전화번호", "이메일", " 회사 ", "가입일", "점수", "활성", "메모"].iter().enumerate() {
+    for (i, h) in ["이름", "성", "전화번호", "이메일", " 회사 ", "가입일", "점수", "활성", "메모"].iter().enumerate()
+    {
         ws.write_string(1, 1 + i as u16, *h).unwrap();
     }
     ws.write_string(2, 1, "민준").unwrap();
@@ -248,7 +249,8 @@ fn zip_bomb_guard() {
 
 #[test]
 fn not_a_spreadsheet() {
-    let err = open(Format::Xls, "<html><table><tr><td>x</td></tr></table></html>", &ReadOptions::default()).unwrap_err();
+    let err =
+        open(Format::Xls, "<html><table><tr><td>x</td></tr></table></html>", &ReadOptions::default()).unwrap_err();
     assert!(err.to_string().starts_with("not a spreadsheet: the file is an HTML or XML page"), "{err}");
     let err = open(Format::Xlsx, "a;b\n1;2\n", &ReadOptions::default()).unwrap_err();
     assert_eq!(err.to_string(), "not a spreadsheet: the file is plain text; import it as CSV");

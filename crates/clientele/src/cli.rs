@@ -195,8 +195,15 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     }
     let server = startup::Server::bind(&cfg, services.clone()).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = (!cfg.no_worker)
-        .then(|| tokio::spawn(startup::maintenance_loop(services.clone(), Duration::from_secs(300), stop_rx)));
+    let worker = (!cfg.no_worker).then(|| {
+        let jobs = tokio::spawn({
+            let s = services.clone();
+            let stop = stop_rx.clone();
+            async move { s.run_worker(startup::worker_id(), Duration::from_secs(1), stop).await }
+        });
+        let upkeep = tokio::spawn(startup::maintenance_loop(services.clone(), Duration::from_secs(300), stop_rx));
+        (jobs, upkeep)
+    });
     println!();
     println!("  Clientele is running at http://{}  ({} database)", server.addr, services.backend());
     if cfg.demo {
@@ -207,8 +214,9 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     println!();
     server.run(startup::shutdown_signal()).await?;
     let _ = stop_tx.send(true);
-    if let Some(w) = worker {
-        let _ = w.await;
+    if let Some((jobs, upkeep)) = worker {
+        let _ = jobs.await;
+        let _ = upkeep.await;
     }
     Ok(())
 }
@@ -216,10 +224,16 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
 async fn worker(cfg: Config) -> anyhow::Result<()> {
     let services = startup::services(&cfg, startup::open_store(&cfg).await?);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = tokio::spawn({
+        let s = services.clone();
+        let stop = stop_rx.clone();
+        async move { s.run_worker(startup::worker_id(), Duration::from_secs(1), stop).await }
+    });
     let handle = tokio::spawn(startup::maintenance_loop(services, Duration::from_secs(300), stop_rx));
     tracing::info!("worker running; Ctrl-C to stop");
     startup::shutdown_signal().await;
     let _ = stop_tx.send(true);
+    let _ = jobs.await;
     let _ = handle.await;
     Ok(())
 }

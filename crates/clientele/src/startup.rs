@@ -83,6 +83,12 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// This process's name in the job queue: host, process id and a random suffix.
+pub fn worker_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!("{host}:{}:{}", std::process::id(), &uuid::Uuid::now_v7().simple().to_string()[24..])
+}
+
 /// Background upkeep: expired sessions, old idempotency keys. Safe to run on several
 /// nodes at once (each statement is idempotent).
 pub async fn maintenance_loop(services: Services, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
