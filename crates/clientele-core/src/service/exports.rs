@@ -7,7 +7,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::Services;
@@ -16,7 +15,7 @@ use super::jobs::Lease;
 use crate::authz::{Action, Actor, Area, RecordKind, Scope, check_area, scope};
 use crate::domain::client::{Company, Contact, Phone};
 use crate::domain::custom_field::{CustomFieldDef, FieldType};
-use crate::domain::export::{Export, ExportFormat, ExportRequest, ExportStatus, FILE_CHUNK, StoredFile};
+use crate::domain::export::{Export, ExportFormat, ExportRequest, ExportStatus, StoredFile};
 use crate::domain::import::UserDirectory;
 use crate::domain::import_map;
 use crate::domain::{new_id, now};
@@ -265,29 +264,6 @@ enum Out {
     Vcard(Spool),
 }
 
-/// Writes stored chunks of a file as its bytes come.
-struct FileSink {
-    file: StoredFile,
-    seq: i64,
-    pending: Vec<u8>,
-    hasher: Sha256,
-}
-
-impl FileSink {
-    async fn push(&mut self, s: &Services, bytes: &[u8], flush: bool) -> Result<()> {
-        self.hasher.update(bytes);
-        self.file.size += bytes.len() as i64;
-        self.pending.extend_from_slice(bytes);
-        while self.pending.len() >= FILE_CHUNK || (flush && !self.pending.is_empty()) {
-            let rest = self.pending.split_off(self.pending.len().min(FILE_CHUNK));
-            s.store.put_chunk(self.file.id, self.seq, &self.pending).await?;
-            self.seq += 1;
-            self.pending = rest;
-        }
-        Ok(())
-    }
-}
-
 fn io_err(e: std::io::Error) -> Error {
     Error::Internal(anyhow::anyhow!("writing the export: {e}"))
 }
@@ -376,11 +352,6 @@ impl Services {
         self.store.get_file(file_id).await?.ok_or(Error::NotFound("export file"))
     }
 
-    /// A chunk of a stored file (downloads stream them one by one).
-    pub async fn file_chunk(&self, file_id: Uuid, seq: i64) -> Result<Option<Vec<u8>>> {
-        self.store.get_chunk(file_id, seq).await
-    }
-
     pub(crate) async fn export_failed(&self, id: Uuid, msg: &str) -> Result<()> {
         let Some(mut e) = self.store.get_export(id).await? else { return Ok(()) };
         e.status = ExportStatus::Failed;
@@ -460,18 +431,7 @@ impl Services {
             ExportFormat::Vcard => Out::Vcard(spool.clone()),
         };
         let name = format!("{}-{}.{}", req.entity, now().format("%Y%m%d-%H%M%S"), req.format.extension());
-        let file = StoredFile {
-            id: new_id(),
-            name,
-            content_type: req.format.content_type().to_owned(),
-            size: 0,
-            sha256: None,
-            complete: false,
-            created_by: Some(actor.user_id),
-            created_at: now(),
-        };
-        self.store.create_file(&file).await?;
-        let mut sink = FileSink { file, seq: 0, pending: Vec::new(), hasher: Sha256::new() };
+        let mut sink = self.new_file(&name, req.format.content_type(), Some(actor.user_id)).await?;
         let mut companies: HashMap<Uuid, String> = HashMap::new();
         let mut cursor: Option<String> = None;
         let mut id_chunks = req.ids.chunks(PAGE as usize);
@@ -540,7 +500,7 @@ impl Services {
                 }
             }
             let bytes = spool.take();
-            sink.push(self, &bytes, false).await?;
+            sink.push(self, &bytes).await?;
             e.rows_done += n as i64;
             self.store.save_export(&e).await?;
             lease.keep(self).await?;
@@ -556,10 +516,9 @@ impl Services {
             Out::Xlsx(w) => w.finish().map_err(io_err)?,
             Out::Vcard(_) => spool.take(),
         };
-        sink.push(self, &tail, true).await?;
-        let sha = hex::encode(sink.hasher.clone().finalize());
-        self.store.complete_file(sink.file.id, sink.file.size, &sha).await?;
-        e.file_id = Some(sink.file.id);
+        sink.push(self, &tail).await?;
+        let file = sink.finish(self).await?;
+        e.file_id = Some(file.id);
         e.status = ExportStatus::Done;
         e.finished_at = Some(now());
         self.store.save_export(&e).await?;

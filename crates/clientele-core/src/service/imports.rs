@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::jobs::Lease;
@@ -23,7 +22,7 @@ use crate::authz::{Action, Actor, Area, Ownership, RecordKind, Scope, check_area
 use crate::domain::audit;
 use crate::domain::client::{Company, CompanyLink, Contact, RecordMeta, parse_role, sort_key};
 use crate::domain::custom_field::CustomFieldDef;
-use crate::domain::export::{FILE_CHUNK, StoredFile};
+use crate::domain::export::StoredFile;
 use crate::domain::import::{
     CellError, ColumnInfo, Import, ImportAnalysis, ImportReject, ImportSettings, ImportStatus, RowContext, SavedPreset,
     UserDirectory, locate, read_row,
@@ -419,53 +418,6 @@ impl Services {
             return Err(Error::Forbidden("your role cannot import records".into()));
         }
         Ok(())
-    }
-
-    /// Stores an uploaded file in the database, chunk by chunk.
-    pub async fn store_file<I>(
-        &self,
-        name: &str,
-        content_type: &str,
-        created_by: Option<Uuid>,
-        chunks: I,
-    ) -> Result<StoredFile>
-    where
-        I: IntoIterator<Item = std::io::Result<Vec<u8>>>,
-    {
-        let mut f = StoredFile {
-            id: new_id(),
-            name: name.to_owned(),
-            content_type: content_type.to_owned(),
-            size: 0,
-            sha256: None,
-            complete: false,
-            created_by,
-            created_at: now(),
-        };
-        self.store.create_file(&f).await?;
-        let mut hasher = Sha256::new();
-        let mut seq = 0_i64;
-        let mut pending: Vec<u8> = Vec::with_capacity(FILE_CHUNK);
-        for part in chunks {
-            let part = part.map_err(|e| Error::invalid("file", format!("could not be read: {e}")))?;
-            hasher.update(&part);
-            f.size += part.len() as i64;
-            pending.extend_from_slice(&part);
-            while pending.len() >= FILE_CHUNK {
-                let rest = pending.split_off(FILE_CHUNK);
-                self.store.put_chunk(f.id, seq, &pending).await?;
-                seq += 1;
-                pending = rest;
-            }
-        }
-        if !pending.is_empty() {
-            self.store.put_chunk(f.id, seq, &pending).await?;
-        }
-        let sha = hex::encode(hasher.finalize());
-        self.store.complete_file(f.id, f.size, &sha).await?;
-        f.sha256 = Some(sha);
-        f.complete = true;
-        Ok(f)
     }
 
     fn reader(&self, file_id: Uuid) -> StoredReader {
@@ -1425,6 +1377,70 @@ impl Services {
     ) -> Result<Vec<ImportReject>> {
         self.import_for(actor, id).await?;
         self.store.import_rejects(id, after_row, limit.clamp(1, 10_000)).await
+    }
+
+    /// The report as a file: row number, reasons, then the row's cells under the file's
+    /// headers. `format` is `csv` or `xlsx`.
+    pub async fn import_report_file(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        format: &str,
+    ) -> Result<(String, &'static str, Vec<u8>)> {
+        let i = self.import_for(actor, id).await?;
+        let mut headers = vec!["Row".to_owned(), "Reasons".to_owned()];
+        headers.extend(i.analysis.columns.iter().map(|c| c.header.clone()));
+        let reasons = |r: &ImportReject| {
+            r.errors
+                .iter()
+                .map(|e| match &e.header {
+                    Some(h) => format!("{h}: {}", e.message),
+                    None => e.message.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let stem = i.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&i.file_name).to_owned();
+        let mut after = 0;
+        match format {
+            "csv" => {
+                let mut w = clientele_io::CsvOut::new(Vec::new(), b',', true);
+                w.write_row(headers.iter()).map_err(|e| Error::Internal(e.into()))?;
+                loop {
+                    let page = self.store.import_rejects(id, after, 1000).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.row_number;
+                    for r in &page {
+                        let mut cells = vec![r.row_number.to_string(), reasons(r)];
+                        cells.extend(r.cells.iter().cloned());
+                        w.write_row(cells.iter()).map_err(|e| Error::Internal(e.into()))?;
+                    }
+                }
+                let bytes = w.finish().map_err(|e| Error::Internal(e.into()))?;
+                Ok((format!("{stem}-report.csv"), "text/csv; charset=utf-8", bytes))
+            }
+            "xlsx" => {
+                let mut w = clientele_io::XlsxOut::new("Report").map_err(|e| Error::Internal(e.into()))?;
+                w.write_header(&headers).map_err(|e| Error::Internal(e.into()))?;
+                loop {
+                    let page = self.store.import_rejects(id, after, 1000).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.row_number;
+                    for r in &page {
+                        let mut cells = vec![r.row_number.to_string(), reasons(r)];
+                        cells.extend(r.cells.iter().cloned());
+                        w.write_row(cells.iter()).map_err(|e| Error::Internal(e.into()))?;
+                    }
+                }
+                let bytes = w.finish().map_err(|e| Error::Internal(e.into()))?;
+                Ok((
+                    format!("{stem}-report.xlsx"),
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    bytes,
+                ))
+            }
+            other => Err(Error::invalid("format", format!("`{other}`: the report comes as csv or xlsx"))),
+        }
     }
 
     pub(crate) async fn import_failed(&self, id: Uuid, msg: &str) -> Result<()> {

@@ -5,12 +5,14 @@ mod audit;
 mod auth;
 mod clients;
 mod docs;
+pub mod imports;
 mod settings;
 mod teams;
 mod tokens;
 pub mod users;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +20,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
@@ -50,6 +52,9 @@ use clientele_core::Error;
         (name = "custom-fields", description = "Fields administrators add to contacts and companies"),
         (name = "views", description = "Saved list views"),
         (name = "notifications", description = "In-app notifications"),
+        (name = "imports", description = "Importing CSV, XLSX, XLS, ODS and vCard files: mapping, preview, run, report, undo"),
+        (name = "exports", description = "Exporting lists, views and selections to CSV, XLSX and vCard"),
+        (name = "jobs", description = "The background job queue (administrators)"),
     )
 )]
 struct ApiDoc;
@@ -112,6 +117,24 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(settings::get_view, settings::update_view, settings::delete_view))
         .routes(routes!(settings::list_notifications))
         .routes(routes!(settings::mark_read))
+        .routes(
+            routes!(imports::create_import, imports::list_imports)
+                .layer(DefaultBodyLimit::max(imports::IMPORT_MAX_BYTES)),
+        )
+        .routes(routes!(imports::get_import, imports::configure_import))
+        .routes(routes!(imports::preview_import))
+        .routes(routes!(imports::run_import))
+        .routes(routes!(imports::cancel_import))
+        .routes(routes!(imports::undo_import))
+        .routes(routes!(imports::import_report))
+        .routes(routes!(imports::list_presets, imports::save_preset))
+        .routes(routes!(imports::delete_preset))
+        .routes(routes!(imports::create_export, imports::list_exports))
+        .routes(routes!(imports::get_export))
+        .routes(routes!(imports::download_export))
+        .routes(routes!(imports::list_jobs))
+        .routes(routes!(imports::retry_job))
+        .routes(routes!(imports::cancel_job))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.

@@ -1,0 +1,388 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::helpers::{Session, TestApp, fields, problem};
+
+async fn post(s: &Session, app: &TestApp, path: &str, body: Value) -> reqwest::Response {
+    s.client.post(app.api(path)).header("x-csrf-token", &s.csrf).json(&body).send().await.unwrap()
+}
+
+async fn get(s: &Session, app: &TestApp, path: &str) -> Value {
+    let r = s.client.get(app.api(path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+    r.json().await.unwrap()
+}
+
+async fn upload(s: &Session, app: &TestApp, name: &str, entity: &str, bytes: Vec<u8>) -> reqwest::Response {
+    s.client
+        .post(app.api(&format!("/imports?file_name={name}&entity={entity}")))
+        .header("x-csrf-token", &s.csrf)
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn uploaded(s: &Session, app: &TestApp, name: &str, entity: &str, bytes: Vec<u8>) -> Value {
+    let r = upload(s, app, name, entity, bytes).await;
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
+/// Runs queued jobs until none is left (the test server runs no worker of its own).
+async fn work(app: &TestApp) {
+    for _ in 0..1000 {
+        match app.services.work_once("test-worker").await.unwrap() {
+            Some((job, outcome)) => {
+                assert_eq!(outcome, clientele_core::service::jobs::JobOutcome::Done, "job {} {}", job.kind, job.id)
+            }
+            None => return,
+        }
+    }
+    panic!("the queue never drained");
+}
+
+async fn run(s: &Session, app: &TestApp, id: &str, dry_run: bool) -> Value {
+    let r = s
+        .client
+        .post(app.api(&format!("/imports/{id}/run?dry_run={dry_run}")))
+        .header("x-csrf-token", &s.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/api/v1/imports/{id}"));
+    work(app).await;
+    get(s, app, &format!("/imports/{id}")).await
+}
+
+async fn export(s: &Session, app: &TestApp, body: Value) -> Vec<u8> {
+    let r = post(s, app, "/exports", body).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let e: Value = r.json().await.unwrap();
+    let id = e["id"].as_str().unwrap().to_owned();
+    work(app).await;
+    let e = get(s, app, &format!("/exports/{id}")).await;
+    assert_eq!(e["status"], "done", "{e}");
+    let r = s.client.get(app.api(&format!("/exports/{id}/download"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    r.bytes().await.unwrap().to_vec()
+}
+
+fn csv(rows: &[&str]) -> Vec<u8> {
+    rows.join("\r\n").into_bytes()
+}
+
+both!(a_russian_csv_through_mapping_preview_run_report_and_undo);
+async fn a_russian_csv_through_mapping_preview_run_report_and_undo(app: TestApp) {
+    let admin = app.admin().await;
+    // Already in the base: Петров, by phone.
+    let r = post(
+        &admin,
+        &app,
+        "/contacts",
+        json!({"first_name": "Пётр", "last_name": "Петров", "phones": ["+7 916 555-12-34"]}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let file = csv(&[
+        "Имя;Фамилия;Телефон;E-mail;Компания;Должность",
+        "Иван;Иванов;8 (495) 123-45-67;ivan@romashka.ru;ООО Ромашка;Директор",
+        "Мария;Сидорова;89161234567;maria@romashka.ru;ООО Ромашка;Бухгалтер",
+        "Пётр;Петров;8 916 555 12 34;;;",
+        "Ваня;Иванов;+7 495 123 45 67;;;",
+        "Олег;Плохой;12;oleg@@mail;;",
+    ]);
+    let i = uploaded(&admin, &app, "clients.csv", "contacts", file).await;
+    let id = i["id"].as_str().unwrap().to_owned();
+    assert_eq!(i["status"], "uploaded");
+    assert_eq!(i["rows_total"], 5);
+    assert_eq!(i["analysis"]["format"], "csv");
+    assert_eq!(i["analysis"]["delimiter"], ";");
+    let mapping: Vec<Value> = i["settings"]["mapping"].as_array().unwrap().clone();
+    assert_eq!(
+        mapping,
+        vec![
+            json!("contact.first_name"),
+            json!("contact.last_name"),
+            json!("contact.phone"),
+            json!("contact.email"),
+            json!("company.name"),
+            json!("contact.title")
+        ]
+    );
+    // Preview: phones normalised, a bad row with both cells named, duplicates found.
+    let p = get(&admin, &app, &format!("/imports/{id}/preview")).await;
+    let rows = p.as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0]["action"], "create");
+    assert_eq!(rows[0]["contact"]["phones"][0]["e164"], "+74951234567");
+    assert_eq!(rows[0]["company_action"], "create");
+    assert_eq!(rows[1]["company_action"], "link", "the second row links to the company the first creates");
+    assert_eq!(rows[2]["action"], "skip");
+    assert!(rows[2]["duplicate"]["existing_id"].is_string());
+    assert_eq!(rows[3]["action"], "skip");
+    assert_eq!(rows[3]["duplicate"]["row"], 2, "same phone as row 2 of the file");
+    assert_eq!(rows[4]["action"], "reject");
+    let headers: Vec<&str> =
+        rows[4]["errors"].as_array().unwrap().iter().filter_map(|e| e["header"].as_str()).collect();
+    assert!(headers.contains(&"Телефон") && headers.contains(&"E-mail"), "{}", rows[4]["errors"]);
+
+    // A dry run writes nothing.
+    let before = get(&admin, &app, "/contacts").await["data"].as_array().unwrap().len();
+    let done = run(&admin, &app, &id, true).await;
+    assert_eq!(done["status"], "done");
+    assert_eq!(
+        (done["created"].as_i64(), done["skipped"].as_i64(), done["rejected"].as_i64()),
+        (Some(2), Some(2), Some(1))
+    );
+    assert_eq!(get(&admin, &app, "/contacts").await["data"].as_array().unwrap().len(), before);
+
+    // The real run: a new import of the same file.
+    let file = csv(&[
+        "Имя;Фамилия;Телефон;E-mail;Компания;Должность",
+        "Иван;Иванов;8 (495) 123-45-67;ivan@romashka.ru;ООО Ромашка;Директор",
+        "Мария;Сидорова;89161234567;maria@romashka.ru;ООО Ромашка;Бухгалтер",
+        "Пётр;Петров;8 916 555 12 34;;;",
+        "Ваня;Иванов;+7 495 123 45 67;;;",
+        "Олег;Плохой;12;oleg@@mail;;",
+    ]);
+    let i = uploaded(&admin, &app, "clients.csv", "contacts", file).await;
+    let id = i["id"].as_str().unwrap().to_owned();
+    let done = run(&admin, &app, &id, false).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["rows_done"], 5);
+    assert_eq!(
+        (done["created"].as_i64(), done["skipped"].as_i64(), done["rejected"].as_i64()),
+        (Some(2), Some(2), Some(1))
+    );
+    // Found by the phone typed another way; one company for both, with its people.
+    let found = get(&admin, &app, "/search?q=8%20(495)%20123-45-67").await;
+    assert_eq!(found["contacts"][0]["title"], "Иван Иванов");
+    let companies = get(&admin, &app, "/companies?q=Ромашка").await;
+    assert_eq!(companies["data"].as_array().unwrap().len(), 1);
+    let cid = companies["data"][0]["id"].as_str().unwrap();
+    let people = get(&admin, &app, &format!("/companies/{cid}/contacts")).await;
+    assert_eq!(people["data"].as_array().map(Vec::len), Some(2), "{people}");
+
+    // The report: the refused row and the skipped duplicates, with reasons.
+    let report = get(&admin, &app, &format!("/imports/{id}/report")).await;
+    let report = report.as_array().unwrap();
+    assert_eq!(report.iter().map(|r| r["row_number"].as_i64().unwrap()).collect::<Vec<_>>(), vec![4, 5, 6]);
+    assert!(report[1]["errors"][0]["message"].as_str().unwrap().contains("duplicate of row 2"));
+    assert_eq!(report[2]["cells"][2], "12");
+    let r = admin.client.get(app.api(&format!("/imports/{id}/report?format=csv"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert!(text.trim_start_matches('\u{feff}').starts_with("Row,Reasons,Имя,Фамилия"), "{text}");
+    assert!(text.contains("Олег"));
+    let r = admin.client.get(app.api(&format!("/imports/{id}/report?format=xlsx"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+
+    // Undo: what the import created is gone again.
+    let r = admin
+        .client
+        .post(app.api(&format!("/imports/{id}/undo")))
+        .header("x-csrf-token", &admin.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    work(&app).await;
+    let undone = get(&admin, &app, &format!("/imports/{id}")).await;
+    assert_eq!(undone["status"], "undone");
+    assert_eq!(undone["analysis"]["undo"]["removed"], 3, "two contacts and one company: {undone}");
+    assert_eq!(get(&admin, &app, "/search?q=Ромашка").await["companies"].as_array().unwrap().len(), 0);
+    assert_eq!(get(&admin, &app, "/contacts").await["data"].as_array().unwrap().len(), before);
+    // Undoing twice is refused.
+    let r = admin
+        .client
+        .post(app.api(&format!("/imports/{id}/undo")))
+        .header("x-csrf-token", &admin.csrf)
+        .send()
+        .await
+        .unwrap();
+    problem(r, 409).await;
+}
+
+both!(updating_duplicates_and_undo_restores_them);
+async fn updating_duplicates_and_undo_restores_them(app: TestApp) {
+    let admin = app.admin().await;
+    let r = post(
+        &admin,
+        &app,
+        "/contacts",
+        json!({"first_name": "Anne", "last_name": "Martin", "emails": ["anne@martin.fr"], "title": "Buyer"}),
+    )
+    .await;
+    let anne: Value = r.json().await.unwrap();
+    let file = csv(&["Prénom;Nom;Courriel;Fonction;Téléphone", "Anne;Martin;anne@martin.fr;Directrice;01 23 45 67 89"]);
+    let i = uploaded(&admin, &app, "fr.csv", "contacts", file).await;
+    let id = i["id"].as_str().unwrap().to_owned();
+    let mut settings = i["settings"].clone();
+    settings["duplicates"] = json!("update");
+    settings["update_fields"] = json!(["contact.title"]);
+    settings["region"] = json!("FR");
+    let r = admin
+        .client
+        .put(app.api(&format!("/imports/{id}")))
+        .header("x-csrf-token", &admin.csrf)
+        .json(&settings)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let done = run(&admin, &app, &id, false).await;
+    assert_eq!(done["updated"], 1, "{done}");
+    let c = get(&admin, &app, &format!("/contacts/{}", anne["id"].as_str().unwrap())).await;
+    assert_eq!(c["title"], "Directrice");
+    assert_eq!(c["phones"][0]["e164"], "+33123456789");
+    // Undo puts the record back as it was.
+    let r = admin
+        .client
+        .post(app.api(&format!("/imports/{id}/undo")))
+        .header("x-csrf-token", &admin.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    work(&app).await;
+    let c = get(&admin, &app, &format!("/contacts/{}", anne["id"].as_str().unwrap())).await;
+    assert_eq!(c["title"], "Buyer");
+    assert_eq!(c["phones"].as_array().unwrap().len(), 0);
+    let undone = get(&admin, &app, &format!("/imports/{id}")).await;
+    assert_eq!(undone["analysis"]["undo"]["restored"], 1);
+}
+
+both!(bad_files_and_bad_mappings_are_refused_clearly);
+async fn bad_files_and_bad_mappings_are_refused_clearly(app: TestApp) {
+    let admin = app.admin().await;
+    let body = problem(upload(&admin, &app, "x.csv", "contacts", Vec::new()).await, 422).await;
+    assert_eq!(fields(&body), vec!["file"]);
+    // A row longer than the header: the error names the row.
+    let body =
+        problem(upload(&admin, &app, "x.csv", "contacts", csv(&["Name,Phone", "A,1", "B,2,3,4"])).await, 422).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains('3'), "{body}");
+    // A binary blob that is no spreadsheet.
+    let mut zip = b"PK\x03\x04".to_vec();
+    zip.extend_from_slice(&[0u8; 64]);
+    problem(upload(&admin, &app, "x.xlsx", "contacts", zip).await, 422).await;
+    // Mapping to a field that does not exist names the column.
+    let i = uploaded(&admin, &app, "ok.csv", "contacts", csv(&["Name,Phone", "Ann Lee,+33123456789"])).await;
+    let id = i["id"].as_str().unwrap();
+    let r = admin
+        .client
+        .put(app.api(&format!("/imports/{id}")))
+        .header("x-csrf-token", &admin.csrf)
+        .json(&json!({"mapping": ["contact.full_name", "contact.shoe_size"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fields(&problem(r, 422).await), vec!["mapping[1]"]);
+    // A read-only user cannot import.
+    app.user("readonly", "ro@example.com").await;
+    let ro = app.login("ro@example.com").await;
+    problem(upload(&ro, &app, "ok.csv", "contacts", csv(&["Name", "A"])).await, 403).await;
+}
+
+/// A record without what differs between two databases (ids, times, versions), with its
+/// phones as a set of (kind, E.164): exports carry the normalised number, not the typing.
+fn comparable(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        for k in ["id", "version", "created_at", "updated_at", "company_id", "company_links", "owner_id"] {
+            o.remove(k);
+        }
+        let mut phones: Vec<(String, String)> = o["phones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["kind"].as_str().unwrap().to_owned(), p["e164"].as_str().unwrap().to_owned()))
+            .collect();
+        phones.sort();
+        o.insert("phones".into(), json!(phones));
+    }
+    v
+}
+
+both!(exported_views_import_back_equal);
+async fn exported_views_import_back_equal(app: TestApp) {
+    let admin = app.admin().await;
+    let r = post(
+        &admin,
+        &app,
+        "/custom-fields",
+        json!({"entity": "contact", "key": "budget", "label": "Budget", "field_type": "number"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r =
+        post(&admin, &app, "/companies", json!({"name": "Société Générale d'Essai", "tax_number": "552120222"})).await;
+    let company: Value = r.json().await.unwrap();
+    let people = [
+        json!({"first_name": "Élodie", "last_name": "Dupont", "phones": [{"number": "+33 1 23 45 67 89", "kind": "work"}, {"number": "+33 6 12 34 56 78", "kind": "mobile"}],
+               "emails": [{"address": "elodie@essai.fr", "kind": "work"}], "title": "=cmd|' /C calc'!A0", "lifecycle": "customer",
+               "tags": ["vip", "paris"], "address": {"city": "Paris", "country": "FR"}, "company_id": company["id"],
+               "important_dates": [{"kind": "birthday", "date": "1985-04-12"}], "custom_fields": {"budget": 1500.5}, "notes": "Line one\nline two"}),
+        json!({"first_name": "Иван", "last_name": "Иванов", "phones": ["+7 495 123-45-67"], "emails": [{"address": "ivan@example.ru", "kind": "personal"}],
+               "source": "website", "tags": ["-minus"]}),
+        json!({"first_name": "민준", "last_name": "김", "phones": [{"number": "+82 2-312-3456", "kind": "home"}], "lifecycle": "prospect"}),
+    ];
+    for p in &people {
+        let r = post(&admin, &app, "/contacts", p.clone()).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    }
+    let originals = get(&admin, &app, "/contacts?sort=name").await["data"].as_array().unwrap().clone();
+    let csv_bytes = export(
+        &admin,
+        &app,
+        json!({"entity": "contacts", "format": "csv", "sort": "name", "bom": true, "delimiter": ";"}),
+    )
+    .await;
+    assert!(csv_bytes.starts_with("\u{feff}".as_bytes()));
+    let text = String::from_utf8(csv_bytes.clone()).unwrap();
+    assert!(text.contains("'=cmd"), "formula neutralised: {text}");
+    let xlsx_bytes = export(&admin, &app, json!({"entity": "contacts", "format": "xlsx"})).await;
+    assert!(xlsx_bytes.starts_with(b"PK"));
+    let vcf = export(&admin, &app, json!({"entity": "contacts", "format": "vcard"})).await;
+    assert_eq!(String::from_utf8(vcf).unwrap().matches("BEGIN:VCARD").count(), 3);
+
+    for (name, bytes) in [("contacts.csv", csv_bytes), ("contacts.xlsx", xlsx_bytes)] {
+        // Into an empty database of the same kind.
+        let backend = if app.services.backend() == "sqlite" {
+            crate::helpers::Backend::Sqlite
+        } else {
+            crate::helpers::Backend::Postgres
+        };
+        let other = TestApp::spawn(backend).await.unwrap();
+        let admin2 = other.admin().await;
+        let r = post(
+            &admin2,
+            &other,
+            "/custom-fields",
+            json!({"entity": "contact", "key": "budget", "label": "Budget", "field_type": "number"}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let i = uploaded(&admin2, &other, name, "contacts", bytes).await;
+        let unmapped: Vec<&Value> =
+            i["analysis"]["columns"].as_array().unwrap().iter().filter(|c| c["suggested"].is_null()).collect();
+        assert!(unmapped.is_empty(), "{name}: every exported column maps back: {unmapped:?}");
+        let id = i["id"].as_str().unwrap().to_owned();
+        let done = run(&admin2, &other, &id, false).await;
+        assert_eq!(done["created"], 3, "{name}: {done}");
+        let copies = get(&admin2, &other, "/contacts?sort=name").await["data"].as_array().unwrap().clone();
+        assert_eq!(copies.len(), originals.len());
+        for (a, b) in originals.iter().zip(copies.iter()) {
+            assert_eq!(comparable(a), comparable(b), "{name}");
+        }
+        let copy_company = get(&admin2, &other, "/companies").await;
+        assert_eq!(copy_company["data"][0]["name"], "Société Générale d'Essai");
+    }
+}
