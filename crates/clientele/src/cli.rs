@@ -46,6 +46,10 @@ pub enum Command {
     Token(TokenCommand),
     /// Fill the database with demo data and print the demo logins.
     Demo(DemoArgs),
+    /// Import contacts or companies from a CSV, XLSX, XLS, ODS or vCard file.
+    Import(crate::transfer::ImportArgs),
+    /// Export contacts or companies to CSV, XLSX or vCard.
+    Export(crate::transfer::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +141,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(_) => serve(cfg).await,
         Command::Worker => worker(cfg).await,
+        Command::Import(a) => crate::transfer::import(cfg, a).await,
+        Command::Export(a) => crate::transfer::export(cfg, a).await,
         Command::Migrate => {
             let store = startup::open_store(&cfg).await?;
             let version = clientele_store::migrate::migrate(store.db()).await?.to_version;

@@ -6,3 +6,4 @@ pub mod config;
 pub mod demo;
 pub mod demo_data;
 pub mod startup;
+pub mod transfer;

@@ -706,7 +706,7 @@ impl Services {
     }
 
     /// Every user (owner columns may name any of them).
-    pub(crate) async fn all_users(&self) -> Result<Vec<crate::domain::user::User>> {
+    pub async fn all_users(&self) -> Result<Vec<crate::domain::user::User>> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
