@@ -163,7 +163,12 @@ async fn main() -> anyhow::Result<()> {
             let scale = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000usize);
             clients(scale).await
         }
-        _ => bail!("usage: clientele-bench platform | clientele-bench clients [SCALE]"),
+        "import" => {
+            let xlsx = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(50_000usize);
+            let csv = std::env::args().nth(3).and_then(|s| s.parse().ok()).unwrap_or(1_000_000usize);
+            import(xlsx, csv)
+        }
+        _ => bail!("usage: clientele-bench platform | clients [SCALE] | import [XLSX_ROWS] [CSV_ROWS]"),
     }
 }
 
@@ -456,5 +461,115 @@ async fn platform() -> anyhow::Result<()> {
             r.errors
         );
     }
+    Ok(())
+}
+
+/// Peak resident memory (VmHWM) of a process, in MiB.
+fn peak_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// A realistic contact row: Russian, French and Korean names and phones in local notation,
+/// company, e-mail, city, tags. Deterministic in `i`.
+fn import_row(i: usize) -> Vec<String> {
+    const FIRST: [&str; 8] = ["Иван", "Мария", "Élodie", "Jean", "민준", "서연", "Олег", "Camille"];
+    const LAST: [&str; 8] = ["Иванов", "Смирнова", "Dupont", "Martin", "김", "이", "Петров", "Bernard"];
+    const CITY: [&str; 4] = ["Москва", "Paris", "서울", "Санкт-Петербург"];
+    let n = i % 8;
+    // Numbers valid in their country, written the way people type them (region RU default).
+    let phone = match i % 3 {
+        0 => format!("8 (495) {:03}-{:02}-{:02}", 100 + (i / 10_000) % 900, (i / 100) % 100, i % 100),
+        1 => format!("+33 6 {:02} {:02} {:02} {:02}", 10 + (i / 1_000_000) % 90, (i / 10_000) % 100, (i / 100) % 100, i % 100),
+        _ => format!("+82 10-{:04}-{:04}", 1000 + (i / 10_000) % 9000, i % 10_000),
+    };
+    vec![
+        FIRST[n].to_owned(),
+        format!("{}{}", LAST[n], if i % 2 == 0 { "" } else { "а" }.repeat(usize::from(n < 2))),
+        phone,
+        format!("person{i}@example{}.test", i % 97),
+        format!("Компания {}", i / 7),
+        CITY[i % 4].to_owned(),
+        if i % 5 == 0 { "vip, import".to_owned() } else { "import".to_owned() },
+    ]
+}
+
+const IMPORT_HEADERS: [&str; 7] = ["Имя", "Фамилия", "Телефон", "E-mail", "Компания", "Город", "Теги"];
+
+/// Imports a generated file with `clientele import` into a fresh database; wall time and peak RSS.
+fn run_import(env: &Env, file: &Path) -> anyhow::Result<(f64, f64, String)> {
+    let started = Instant::now();
+    let mut child = Command::new(&env.bin)
+        .args(["import", &file.display().to_string(), "--region", "RU", "--duplicates", "create"])
+        .current_dir(&env.dir)
+        .env("CLIENTELE_DATABASE_URL", &env.db_url)
+        .env("CLIENTELE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let pid = child.id();
+    let mut peak = 0.0_f64;
+    loop {
+        let m = peak_mb(pid);
+        if m.is_finite() {
+            peak = peak.max(m);
+        }
+        if child.try_wait()?.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!("import of {} failed", file.display());
+    }
+    Ok((secs, peak, String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_owned()))
+}
+
+fn import(xlsx_rows: usize, csv_rows: usize) -> anyhow::Result<()> {
+    let bin = binary();
+    if !bin.exists() {
+        bail!("{} not found: run `cargo build --release` first (or set CLIENTELE_BIN)", bin.display());
+    }
+    let dir = std::env::temp_dir().join(format!("clientele-bench-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    println!("| measure | figure |\n|---|---|");
+    for (name, rows) in [("contacts.xlsx", xlsx_rows), ("contacts.csv", csv_rows)] {
+        if rows == 0 {
+            continue;
+        }
+        let file = dir.join(name);
+        if name.ends_with(".xlsx") {
+            let mut w = clientele_io::XlsxOut::new("Contacts")?;
+            w.write_header(&IMPORT_HEADERS)?;
+            for i in 0..rows {
+                w.write_row(import_row(i))?;
+            }
+            std::fs::write(&file, w.finish()?)?;
+        } else {
+            let f = std::io::BufWriter::new(std::fs::File::create(&file)?);
+            let mut w = clientele_io::CsvOut::new(f, b';', false);
+            w.write_row(IMPORT_HEADERS)?;
+            for i in 0..rows {
+                w.write_row(import_row(i))?;
+            }
+            w.finish()?;
+        }
+        let size = std::fs::metadata(&file)?.len() as f64 / 1_048_576.0;
+        let db = dir.join(format!("{name}.db"));
+        let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}", db.display()));
+        let env = Env { bin: bin.clone(), dir: dir.clone(), db_url };
+        env.cli(&["migrate"], None)?;
+        env.cli(&["user", "add", "--email", "admin@bench.test", "--name", "Bench", "--role", "admin", "--password-stdin"], Some(PASSWORD))?;
+        let (secs, peak, summary) = run_import(&env, &file)?;
+        println!("| import {rows} contacts from {name} ({size:.1} MiB) | {secs:.1} s ({:.0} rows/s), peak RSS {peak:.0} MiB |", rows as f64 / secs);
+        eprintln!("{summary}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
