@@ -274,8 +274,8 @@ fn streams_200_000_rows_with_bounded_read_ahead() {
         let n = count;
         assert_eq!(row.cells[0], format!("Контакт {n}"));
         assert_eq!(row.cells[2], format!("note; {n}"));
-        consumed += format!("Контакт {n};+7 916 {:03}-{:02}-{:02};\"note; {n}\"\r\n", n % 1000, n % 100, n % 97).len()
-            as u64;
+        consumed +=
+            format!("Контакт {n};+7 916 {:03}-{:02}-{:02};\"note; {n}\"\r\n", n % 1000, n % 100, n % 97).len() as u64;
         max_ahead = max_ahead.max(given.load(Ordering::Relaxed) - consumed);
     }
     assert_eq!(count, 200_000);

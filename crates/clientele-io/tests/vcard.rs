@@ -177,7 +177,10 @@ fn errors_name_the_card_and_line() {
     assert_eq!(rows.len(), 5);
     assert_eq!(rows[0].as_ref().unwrap().cells[0], "One");
     assert_eq!(rows[1].as_ref().unwrap_err(), "card 2, line 6: the line has no `:` (\"this line has no colon\")");
-    assert_eq!(rows[2].as_ref().unwrap_err(), "card 3, line 8: the card has no END:VCARD (a new card begins at line 10)");
+    assert_eq!(
+        rows[2].as_ref().unwrap_err(),
+        "card 3, line 8: the card has no END:VCARD (a new card begins at line 10)"
+    );
     assert_eq!(rows[3].as_ref().unwrap().cells[0], "Four");
     assert_eq!(rows[3].as_ref().unwrap().number, 4);
     assert_eq!(rows[4].as_ref().unwrap_err(), "card 5, line 13: the card has no END:VCARD");
@@ -230,7 +233,11 @@ fn writer_round_trip() {
             birthday: Some("--03-15".into()),
             ..VcardContact::default()
         },
-        VcardContact { full_name: "Hélène Lefèvre-Gaël".into(), notes: Some("Crème brûlée".into()), ..Default::default() },
+        VcardContact {
+            full_name: "Hélène Lefèvre-Gaël".into(),
+            notes: Some("Crème brûlée".into()),
+            ..Default::default()
+        },
     ];
     let mut out = Vec::new();
     for c in &contacts {
