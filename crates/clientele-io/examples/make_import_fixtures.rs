@@ -270,12 +270,15 @@ fn amocrm_contacts() -> Vec<u8> {
     out.into_bytes()
 }
 
+/// ID, salutation, first, middle, last name, birthday (y, m, d), and the 12 other columns.
+type BitrixRow<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, Option<(u16, u8, u8)>, [&'a str; 12]);
+
 /// 5. Bitrix24 export as XLSX, birthdays as real date cells.
 fn bitrix24_contacts() -> Result<Vec<u8>, XlsxError> {
     // ID, Обращение, Имя, Отчество, Фамилия, (birthday y-m-d), Должность, Компания, Рабочий телефон,
     // Мобильный телефон, Рабочий e-mail, Частный e-mail, Адрес, Город, Страна, Источник, Ответственный, Комментарий
     #[rustfmt::skip]
-    let rows: Vec<(&str, &str, &str, &str, &str, Option<(u16, u8, u8)>, [&str; 12])> = vec![
+    let rows: Vec<BitrixRow> = vec![
         ("101", "г-н", "Иван", "Сергеевич", "Петров", Some((1980, 3, 15)), ["Генеральный директор", "ООО \"Ромашка\"", "+7 (495) 123-45-67", "+7 916 123-45-67", "i.petrov@romashka.example.ru", "", "ул. Лесная, д. 5, оф. 12", "Москва", "Россия", "Звонок", "Demo Manager", ""]),
         ("102", "г-жа", "Мария", "Алексеевна", "Смирнова", Some((1985, 7, 2)), ["Главный бухгалтер", "ООО \"Ромашка\"", "8 495 123-45-69", "", "m.smirnova@romashka.example.ru", "smirnova.m@example.com", "ул. Лесная, д. 5, оф. 12", "Москва", "Россия", "Звонок", "Demo Manager", ""]),
         ("103", "г-н", "Алексей", "Викторович", "Кузнецов", None, ["", "", "", "89031234567", "", "kuznetsov.av@example.ru", "", "Тверь", "Россия", "Рекомендация", "Demo Head", "Знакомый Петрова"]),
@@ -480,8 +483,8 @@ fn companies_bg() -> Vec<u8> {
     out.into_bytes()
 }
 
-/// 9. Ten cards mixing vCard 3.0 (as phones and Google export them, folded by hand) and 4.0
-/// (written by this crate's writer).
+/// 9. Ten cards: vCard 3.0 as phones and Google export them (folded by hand), and vCard 4.0
+/// written by this crate's writer.
 fn contacts_vcf() -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     let v3 = |out: &mut Vec<u8>, lines: &[&str]| {
