@@ -483,8 +483,8 @@ fn companies_bg() -> Vec<u8> {
     out.into_bytes()
 }
 
-/// 9. Ten cards: vCard 3.0 as phones and Google export them (folded by hand), and vCard 4.0
-/// written by this crate's writer.
+/// Fixture 9: ten cards, vCard 3.0 as phones and Google export them (folded by hand), and
+/// vCard 4.0 written by this crate's writer.
 fn contacts_vcf() -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     let v3 = |out: &mut Vec<u8>, lines: &[&str]| {
