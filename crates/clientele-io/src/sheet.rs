@@ -48,6 +48,13 @@ pub(crate) fn open(
     if format == Format::Ods {
         ods_content_well_formed(&bytes)?;
     }
+    if format == Format::Xls {
+        // calamine reserves memory for the cells a sheet declares: refuse absurd declarations
+        if let Some(stream) = crate::cfb::workbook_stream(&bytes) {
+            crate::cfb::check_dimensions(&stream)
+                .map_err(|m| ReadError::NotSpreadsheet(format!("the XLS file is damaged ({m})")))?;
+        }
+    }
     let wanted = opts.sheet.clone();
     let read = catch_unwind(AssertUnwindSafe(move || read_workbook(format, bytes, wanted.as_deref())));
     let (sheets, sheet, sparse) = match read {

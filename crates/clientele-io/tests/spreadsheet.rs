@@ -7,7 +7,7 @@ mod common;
 use std::io::{Cursor, Read, Write};
 
 use clientele_io::{Format, ReadError, ReadOptions, XlsxOut, detect_format};
-use common::{C, make_ods, ok_rows, open, read, s};
+use common::{C, XCell, make_ods, make_xls, ok_rows, open, read, s};
 use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
 use zip::write::SimpleFileOptions;
 
@@ -187,6 +187,52 @@ fn ods_cut_inside_a_table_is_an_error_not_an_endless_loop() {
     let bytes = z.finish().unwrap().into_inner();
     let err = open(Format::Ods, bytes, &ReadOptions::default()).unwrap_err();
     assert!(err.to_string().starts_with("not a spreadsheet: the ODS content is damaged (XML error at byte"), "{err}");
+}
+
+#[test]
+fn xls_hand_made() {
+    let bytes = make_xls(
+        &[
+            (
+                "Контакты",
+                vec![
+                    vec![XCell::Text("Имя"), XCell::Text(" Телефон "), XCell::Text("Дата"), XCell::Text("Сумма")],
+                    vec![XCell::Text("Олег"), XCell::Num(79161234567.0), XCell::Date(45352.0), XCell::Num(12.5)],
+                    vec![XCell::Text("'=1+1"), XCell::Text("8 (495) 123-45-67")],
+                ],
+            ),
+            ("Second", vec![vec![XCell::Text("x")], vec![XCell::Num(1.0)]]),
+        ],
+        None,
+    );
+    assert_eq!(detect_format(Some("export.csv"), &bytes), Some(Format::Xls));
+    let (t, rows) = read(Format::Xls, bytes.clone(), &ReadOptions::default());
+    assert_eq!(t.detected().format, Format::Xls);
+    assert_eq!(t.detected().sheets, s(&["Контакты", "Second"]));
+    assert_eq!(t.headers(), s(&["Имя", "Телефон", "Дата", "Сумма"]));
+    assert_eq!(
+        ok_rows(&rows),
+        vec![(2, vec!["Олег", "79161234567", "2024-03-01", "12.5"]), (3, vec!["=1+1", "8 (495) 123-45-67", "", ""])]
+    );
+    let opts = ReadOptions { sheet: Some("Second".into()), ..ReadOptions::default() };
+    let (_, rows) = read(Format::Xls, bytes, &opts);
+    assert_eq!(ok_rows(&rows), vec![(2, vec!["1"])]);
+}
+
+#[test]
+fn xls_declaring_billions_of_cells_is_refused() {
+    // calamine would reserve memory for 4 billion rows × 256 columns and abort the process
+    let sheet = vec![vec![XCell::Text("a")], vec![XCell::Text("b")]];
+    let bytes = make_xls(&[("S", sheet)], Some((0, 0xFFFF_FFFF, 0, 256)));
+    let err = open(Format::Xls, bytes, &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not a spreadsheet: the XLS file is damaged (a sheet declares rows 0..4294967295 and columns 0..256, \
+         more than an XLS sheet holds)"
+    );
+    let sheet = vec![vec![XCell::Text("a")]];
+    let bytes = make_xls(&[("S", sheet)], Some((7, 3, 0, 1)));
+    assert!(open(Format::Xls, bytes, &ReadOptions::default()).is_err());
 }
 
 fn zeros_zip(name: &str, mib: usize, entries: usize) -> Vec<u8> {
