@@ -45,6 +45,16 @@ pub(crate) fn open(
     if matches!(format, Format::Xlsx | Format::Ods) {
         zip_guard(&bytes, limits)?;
     }
+    if format == Format::Ods {
+        ods_content_well_formed(&bytes)?;
+    }
+    if format == Format::Xls {
+        // calamine reserves memory for the cells a sheet declares: refuse absurd declarations
+        if let Some(stream) = crate::cfb::workbook_stream(&bytes) {
+            crate::cfb::check_dimensions(&stream)
+                .map_err(|m| ReadError::NotSpreadsheet(format!("the XLS file is damaged ({m})")))?;
+        }
+    }
     let wanted = opts.sheet.clone();
     let read = catch_unwind(AssertUnwindSafe(move || read_workbook(format, bytes, wanted.as_deref())));
     let (sheets, sheet, sparse) = match read {
@@ -147,6 +157,33 @@ pub(crate) fn zip_guard(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> 
         }
     }
     Ok(())
+}
+
+/// calamine loops forever on an ODS whose `content.xml` ends inside a table (it waits for
+/// `</table:table>` past the end of the file), so the XML must be well-formed before it gets it:
+/// every element closed, with matching names.
+fn ods_content_well_formed(bytes: &[u8]) -> Result<(), ReadError> {
+    use quick_xml::events::Event;
+    let bad = |why: String| ReadError::NotSpreadsheet(format!("the ODS content is damaged ({why})"));
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+    let entry = zip.by_name("content.xml").map_err(|_| bad("content.xml is missing".into()))?;
+    let mut reader = quick_xml::Reader::from_reader(io::BufReader::new(entry));
+    reader.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    let mut depth: u64 = 0;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(_)) => depth += 1,
+            Ok(Event::End(_)) => {
+                depth = depth.checked_sub(1).ok_or_else(|| bad("an element closes that was never opened".into()))?;
+            }
+            Ok(Event::Eof) if depth == 0 => return Ok(()),
+            Ok(Event::Eof) => return Err(bad("the XML ends inside an element".into())),
+            Ok(_) => {}
+            Err(e) => return Err(bad(format!("XML error at byte {}: {e}", reader.error_position()))),
+        }
+        buf.clear();
+    }
 }
 
 fn pick_sheet(sheets: &[String], wanted: Option<&str>) -> Result<String, ReadError> {

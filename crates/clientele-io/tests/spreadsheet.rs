@@ -7,7 +7,7 @@ mod common;
 use std::io::{Cursor, Read, Write};
 
 use clientele_io::{Format, ReadError, ReadOptions, XlsxOut, detect_format};
-use common::{ok_rows, open, read, s};
+use common::{C, XCell, make_ods, make_xls, ok_rows, open, read, s};
 use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
 use zip::write::SimpleFileOptions;
 
@@ -131,56 +131,6 @@ fn xlsx_formula_error_names_the_cell() {
     assert_eq!(ok_rows(&rows[2..]), vec![(6, vec!["after", "", ""])]);
 }
 
-/// An ODS cell for the hand-made ODS.
-enum C<'a> {
-    S(&'a str),
-    F(f64),
-    D(&'a str),
-    Empty(u32),
-}
-
-/// A minimal OpenDocument spreadsheet made with the zip writer.
-fn make_ods(sheets: &[(&str, Vec<Vec<C>>)]) -> Vec<u8> {
-    let mut content = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>"#,
-    );
-    for (name, rows) in sheets {
-        content.push_str(&format!("<table:table table:name=\"{name}\">"));
-        for row in rows {
-            content.push_str("<table:table-row>");
-            for c in row {
-                content.push_str(&match c {
-                    C::S(v) => format!(
-                        "<table:table-cell office:value-type=\"string\"><text:p>{v}</text:p></table:table-cell>"
-                    ),
-                    C::F(v) => format!(
-                        "<table:table-cell office:value-type=\"float\" office:value=\"{v}\"><text:p>{v}</text:p></table:table-cell>"
-                    ),
-                    C::D(v) => format!(
-                        "<table:table-cell office:value-type=\"date\" office:date-value=\"{v}\"><text:p>{v}</text:p></table:table-cell>"
-                    ),
-                    C::Empty(n) => format!("<table:table-cell table:number-columns-repeated=\"{n}\"/>"),
-                });
-            }
-            content.push_str("</table:table-row>");
-        }
-        content.push_str("</table:table>");
-    }
-    content.push_str("</office:spreadsheet></office:body></office:document-content>");
-    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
-<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
-    let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    z.start_file("mimetype", stored).unwrap();
-    z.write_all(b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
-    z.start_file("META-INF/manifest.xml", SimpleFileOptions::default()).unwrap();
-    z.write_all(manifest.as_bytes()).unwrap();
-    z.start_file("content.xml", SimpleFileOptions::default()).unwrap();
-    z.write_all(content.as_bytes()).unwrap();
-    z.finish().unwrap().into_inner()
-}
-
 #[test]
 fn ods_hand_made() {
     let bytes = make_ods(&[
@@ -211,6 +161,78 @@ fn ods_hand_made() {
     );
     let (t, _) = read(Format::Ods, bytes, &ReadOptions::default());
     assert_eq!(t.detected().sheet.as_deref(), Some("Другой"));
+}
+
+#[test]
+fn ods_cut_inside_a_table_is_an_error_not_an_endless_loop() {
+    // calamine alone spins forever on this (it waits for `</table:table>` past the end)
+    let ods = make_ods(&[("S", vec![vec![C::S("a")], vec![C::S("b")]])]);
+    let mut a = zip::ZipArchive::new(Cursor::new(ods)).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..a.len() {
+        let mut f = a.by_index(i).unwrap();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        entries.push((f.name().unwrap().into_owned(), data));
+    }
+    let content = &mut entries.iter_mut().find(|(n, _)| n == "content.xml").unwrap().1;
+    let text = String::from_utf8(content.clone()).unwrap().replace("</table:table>", "</table:ta\nble>");
+    *content = text.into_bytes();
+    let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in &entries {
+        let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        z.start_file(name.as_str(), stored).unwrap();
+        z.write_all(data).unwrap();
+    }
+    let bytes = z.finish().unwrap().into_inner();
+    let err = open(Format::Ods, bytes, &ReadOptions::default()).unwrap_err();
+    assert!(err.to_string().starts_with("not a spreadsheet: the ODS content is damaged (XML error at byte"), "{err}");
+}
+
+#[test]
+fn xls_hand_made() {
+    let bytes = make_xls(
+        &[
+            (
+                "Контакты",
+                vec![
+                    vec![XCell::Text("Имя"), XCell::Text(" Телефон "), XCell::Text("Дата"), XCell::Text("Сумма")],
+                    vec![XCell::Text("Олег"), XCell::Num(79161234567.0), XCell::Date(45352.0), XCell::Num(12.5)],
+                    vec![XCell::Text("'=1+1"), XCell::Text("8 (495) 123-45-67")],
+                ],
+            ),
+            ("Second", vec![vec![XCell::Text("x")], vec![XCell::Num(1.0)]]),
+        ],
+        None,
+    );
+    assert_eq!(detect_format(Some("export.csv"), &bytes), Some(Format::Xls));
+    let (t, rows) = read(Format::Xls, bytes.clone(), &ReadOptions::default());
+    assert_eq!(t.detected().format, Format::Xls);
+    assert_eq!(t.detected().sheets, s(&["Контакты", "Second"]));
+    assert_eq!(t.headers(), s(&["Имя", "Телефон", "Дата", "Сумма"]));
+    assert_eq!(
+        ok_rows(&rows),
+        vec![(2, vec!["Олег", "79161234567", "2024-03-01", "12.5"]), (3, vec!["=1+1", "8 (495) 123-45-67", "", ""])]
+    );
+    let opts = ReadOptions { sheet: Some("Second".into()), ..ReadOptions::default() };
+    let (_, rows) = read(Format::Xls, bytes, &opts);
+    assert_eq!(ok_rows(&rows), vec![(2, vec!["1"])]);
+}
+
+#[test]
+fn xls_declaring_billions_of_cells_is_refused() {
+    // calamine would reserve memory for 4 billion rows × 256 columns and abort the process
+    let sheet = vec![vec![XCell::Text("a")], vec![XCell::Text("b")]];
+    let bytes = make_xls(&[("S", sheet)], Some((0, 0xFFFF_FFFF, 0, 256)));
+    let err = open(Format::Xls, bytes, &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not a spreadsheet: the XLS file is damaged (a sheet declares rows 0..4294967295 and columns 0..256, \
+         more than an XLS sheet holds)"
+    );
+    let sheet = vec![vec![XCell::Text("a")]];
+    let bytes = make_xls(&[("S", sheet)], Some((7, 3, 0, 1)));
+    assert!(open(Format::Xls, bytes, &ReadOptions::default()).is_err());
 }
 
 fn zeros_zip(name: &str, mib: usize, entries: usize) -> Vec<u8> {

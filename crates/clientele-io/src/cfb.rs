@@ -1,0 +1,188 @@
+//! A small, bounds-checked reader of Compound File Binary containers (the envelope of XLS), used
+//! to look at the BIFF records before calamine does: calamine reserves memory for the cell count
+//! a `DIMENSIONS` record declares, so a 2 KB file declaring 4 billion rows would make it ask for
+//! petabytes and abort the process. The guard refuses such files first.
+
+const FREESECT: u32 = 0xFFFF_FFFF;
+const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
+const MAX_REGSECT: u32 = 0xFFFF_FFFA;
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+struct Cfb<'a> {
+    bytes: &'a [u8],
+    sector: usize,
+    fat: Vec<u32>,
+}
+
+impl<'a> Cfb<'a> {
+    fn sector(&self, id: u32) -> Option<&'a [u8]> {
+        let start = (id as usize).checked_add(1)?.checked_mul(self.sector)?;
+        self.bytes.get(start..start.checked_add(self.sector)?)
+    }
+
+    /// The sectors of a chain, concatenated; `None` if the chain is broken or loops.
+    fn chain(&self, first: u32, fat: &[u32], unit: usize, get: impl Fn(u32) -> Option<&'a [u8]>) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut id = first;
+        let mut steps = 0usize;
+        while id != ENDOFCHAIN && id != FREESECT {
+            if id > MAX_REGSECT {
+                return None;
+            }
+            steps += 1;
+            if steps > fat.len() {
+                return None; // a loop
+            }
+            let s = get(id)?;
+            out.extend_from_slice(s.get(..unit)?);
+            id = *fat.get(id as usize)?;
+        }
+        Some(out)
+    }
+}
+
+/// The `Workbook` (or BIFF5 `Book`) stream of an XLS file.
+pub(crate) fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
+    if bytes.len() < 512 {
+        return None;
+    }
+    let shift = u16_at(bytes, 0x1E)?;
+    if shift != 9 && shift != 12 {
+        return None;
+    }
+    let sector = 1usize << shift;
+    let mini_cutoff = u32_at(bytes, 0x38)? as u64;
+    let dir_start = u32_at(bytes, 0x30)?;
+    let minifat_start = u32_at(bytes, 0x3C)?;
+    let mut difat_next = u32_at(bytes, 0x44)?;
+    let mut fat_sectors: Vec<u32> = (0..109).filter_map(|i| u32_at(bytes, 0x4C + 4 * i)).collect();
+    let max_sectors = bytes.len() / sector + 1;
+    let mut cfb = Cfb { bytes, sector, fat: Vec::new() };
+    let mut guard = 0;
+    while difat_next <= MAX_REGSECT {
+        guard += 1;
+        if guard > max_sectors {
+            return None;
+        }
+        let s = cfb.sector(difat_next)?;
+        let n = sector / 4 - 1;
+        fat_sectors.extend((0..n).filter_map(|i| u32_at(s, 4 * i)));
+        difat_next = u32_at(s, 4 * n)?;
+    }
+    let mut fat = Vec::new();
+    for id in fat_sectors.into_iter().filter(|&id| id <= MAX_REGSECT) {
+        let s = cfb.sector(id)?;
+        fat.extend((0..sector / 4).filter_map(|i| u32_at(s, 4 * i)));
+        if fat.len() > max_sectors.saturating_mul(sector / 4) {
+            return None;
+        }
+    }
+    cfb.fat = fat;
+    let dirs = cfb.chain(dir_start, &cfb.fat, sector, |id| cfb.sector(id))?;
+    let entries: Vec<&[u8]> = dirs.chunks_exact(128).collect();
+    let root = entries.first()?;
+    let name_of = |e: &[u8]| -> String {
+        let len = (u16_at(e, 0x40).unwrap_or(0) as usize).min(64);
+        let units: Vec<u16> = (0..len / 2).filter_map(|i| u16_at(e, 2 * i)).take_while(|&u| u != 0).collect();
+        String::from_utf16_lossy(&units)
+    };
+    let entry = entries.iter().find(|e| {
+        e.get(0x42) == Some(&2) && {
+            let n = name_of(e);
+            n.eq_ignore_ascii_case("Workbook") || n.eq_ignore_ascii_case("Book")
+        }
+    })?;
+    let start = u32_at(entry, 0x74)?;
+    let size = (u32_at(entry, 0x78)? as u64) | ((u32_at(entry, 0x7C)? as u64) << 32);
+    if size > bytes.len() as u64 {
+        return None;
+    }
+    let mut data = if size < mini_cutoff {
+        let mini_stream = cfb.chain(u32_at(root, 0x74)?, &cfb.fat, sector, |id| cfb.sector(id))?;
+        let minifat_bytes = cfb.chain(minifat_start, &cfb.fat, sector, |id| cfb.sector(id))?;
+        let minifat: Vec<u32> = (0..minifat_bytes.len() / 4).filter_map(|i| u32_at(&minifat_bytes, 4 * i)).collect();
+        cfb.chain(start, &minifat, 64, |id| {
+            let at = (id as usize).checked_mul(64)?;
+            mini_stream.get(at..at.checked_add(64)?)
+        })?
+    } else {
+        cfb.chain(start, &cfb.fat, sector, |id| cfb.sector(id))?
+    };
+    data.truncate(size as usize);
+    Some(data)
+}
+
+/// Walks BIFF records as calamine does (a record followed by `CONTINUE` records is one record),
+/// from `pos` to the next `EOF` record, calling `f` with each record's type and data.
+fn walk(stream: &[u8], pos: usize, mut f: impl FnMut(u16, &[u8]) -> Result<(), String>) -> Result<(), String> {
+    let mut s = stream.get(pos..).unwrap_or_default();
+    while s.len() >= 4 {
+        let typ = u16_at(s, 0).unwrap_or(0);
+        let len = u16_at(s, 2).unwrap_or(0) as usize;
+        let Some(data) = s.get(4..4 + len) else { return Ok(()) };
+        s = &s[4 + len..];
+        while s.len() > 4 && u16_at(s, 0) == Some(0x003C) {
+            let l = u16_at(s, 2).unwrap_or(0) as usize;
+            match s.get(4 + l..) {
+                Some(rest) => s = rest,
+                None => return Ok(()),
+            }
+        }
+        f(typ, data)?;
+        if typ == 0x000A {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a workbook stream whose sheets declare more cells than a BIFF8 sheet holds.
+pub(crate) fn check_dimensions(stream: &[u8]) -> Result<(), String> {
+    let mut sheets = Vec::new();
+    walk(stream, 0, |typ, data| {
+        if typ == 0x0085
+            && let Some(pos) = u32_at(data, 0)
+        {
+            sheets.push(pos as usize);
+        }
+        Ok(())
+    })?;
+    for pos in sheets {
+        walk(stream, pos, |typ, data| {
+            if typ != 0x0200 {
+                return Ok(());
+            }
+            let (rf, rl, cf, cl) = match data.len() {
+                10 => (
+                    u16_at(data, 0).unwrap_or(0) as u64,
+                    u16_at(data, 2).unwrap_or(0) as u64,
+                    u16_at(data, 4).unwrap_or(0) as u64,
+                    u16_at(data, 6).unwrap_or(0) as u64,
+                ),
+                14 | 16 => (
+                    u32_at(data, 0).unwrap_or(0) as u64,
+                    u32_at(data, 4).unwrap_or(0) as u64,
+                    u16_at(data, 8).unwrap_or(0) as u64,
+                    u16_at(data, 10).unwrap_or(0) as u64,
+                ),
+                _ => return Ok(()),
+            };
+            // as calamine reads it: rows rf..rl-1, columns cf..cl-1 (cf taken as 0 when odd)
+            let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+            if rl >= 1 && cl >= 1 && (rf >= rl || rl - rf > 65_536 || cl - cf > 256) {
+                return Err(format!(
+                    "a sheet declares rows {rf}..{rl} and columns {cf}..{cl}, more than an XLS sheet holds"
+                ));
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
