@@ -484,7 +484,13 @@ fn import_row(i: usize) -> Vec<String> {
     // Numbers valid in their country, written the way people type them (region RU default).
     let phone = match i % 3 {
         0 => format!("8 (495) {:03}-{:02}-{:02}", 100 + (i / 10_000) % 900, (i / 100) % 100, i % 100),
-        1 => format!("+33 6 {:02} {:02} {:02} {:02}", 10 + (i / 1_000_000) % 90, (i / 10_000) % 100, (i / 100) % 100, i % 100),
+        1 => format!(
+            "+33 6 {:02} {:02} {:02} {:02}",
+            10 + (i / 1_000_000) % 90,
+            (i / 10_000) % 100,
+            (i / 100) % 100,
+            i % 100
+        ),
         _ => format!("+82 10-{:04}-{:04}", 1000 + (i / 10_000) % 9000, i % 10_000),
     };
     vec![
@@ -562,12 +568,19 @@ fn import(xlsx_rows: usize, csv_rows: usize) -> anyhow::Result<()> {
         }
         let size = std::fs::metadata(&file)?.len() as f64 / 1_048_576.0;
         let db = dir.join(format!("{name}.db"));
-        let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}", db.display()));
+        let db_url =
+            std::env::var("CLIENTELE_BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}", db.display()));
         let env = Env { bin: bin.clone(), dir: dir.clone(), db_url };
         env.cli(&["migrate"], None)?;
-        env.cli(&["user", "add", "--email", "admin@bench.test", "--name", "Bench", "--role", "admin", "--password-stdin"], Some(PASSWORD))?;
+        env.cli(
+            &["user", "add", "--email", "admin@bench.test", "--name", "Bench", "--role", "admin", "--password-stdin"],
+            Some(PASSWORD),
+        )?;
         let (secs, peak, summary) = run_import(&env, &file)?;
-        println!("| import {rows} contacts from {name} ({size:.1} MiB) | {secs:.1} s ({:.0} rows/s), peak RSS {peak:.0} MiB |", rows as f64 / secs);
+        println!(
+            "| import {rows} contacts from {name} ({size:.1} MiB) | {secs:.1} s ({:.0} rows/s), peak RSS {peak:.0} MiB |",
+            rows as f64 / secs
+        );
         eprintln!("{summary}");
     }
     let _ = std::fs::remove_dir_all(&dir);

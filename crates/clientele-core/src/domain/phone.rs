@@ -66,16 +66,20 @@ pub fn parse_phone(field: &str, input: &str, region: Option<Region>) -> Result<P
         if !international {
             return Ok(PhoneParse::Flagged(PhoneFlag::MissingCountryCode));
         }
-        let normalized = if let Some(rest) = raw.strip_prefix("00") { format!("+{rest}") } else { raw.to_owned() };
-        return match phonenumber::parse(None, &normalized) {
-            Ok(n) if phonenumber::is_valid(&n) => {
-                Ok(PhoneParse::Valid { e164: n.format().mode(Mode::E164).to_string() })
-            }
-            _ => Err(FieldError::new(field, format!("`{raw}` is not a valid phone number"))),
+        let digits = if raw.starts_with("00") { d[2..].to_owned() } else { d.clone() };
+        return match international_e164(&digits) {
+            Some(e164) => Ok(PhoneParse::Valid { e164 }),
+            None => Err(FieldError::new(field, format!("`{raw}` is not a valid phone number"))),
         };
     };
     match phonenumber::parse(Some(region.0), raw) {
         Ok(n) if phonenumber::is_valid(&n) => Ok(PhoneParse::Valid { e164: n.format().mode(Mode::E164).to_string() }),
+        // A national number whose area code starts with the trunk prefix (St Petersburg
+        // 8 812…, 8 800…): written without the trunk prefix as an international number.
+        _ if national_to_international(&d, region).is_some() => match national_to_international(&d, region) {
+            Some(e164) => Ok(PhoneParse::Valid { e164 }),
+            None => Err(FieldError::new(field, format!("`{raw}` is not a valid phone number"))),
+        },
         // Too short to be a full national number, yet long enough to be a local one, and not
         // written as a national number (no trunk prefix, no bracketed area code): a subscriber
         // number without its area code. Keep it, flag it, do not guess the area.
@@ -90,6 +94,57 @@ pub fn parse_phone(field: &str, input: &str, region: Option<Region>) -> Result<P
             ),
         )),
     }
+}
+
+/// The E.164 form of `+digits`, checked against libphonenumber's metadata.
+///
+/// The `phonenumber` crate strips the trunk prefix from a national number that merely
+/// starts with the same digit (`+7 812…` loses its 8 and becomes invalid). So the result
+/// must keep exactly the digits given; when it does not, the national part is checked
+/// against the country's number patterns directly.
+fn international_e164(digits: &str) -> Option<String> {
+    let expected = format!("+{digits}");
+    let first = phonenumber::parse(None, &expected).ok()?;
+    let e164 = first.format().mode(Mode::E164).to_string();
+    if phonenumber::is_valid(&first) && e164 == expected {
+        return Some(e164);
+    }
+    let code = first.code().value();
+    let national = digits.strip_prefix(&code.to_string())?;
+    let full = |d: &phonenumber::metadata::Descriptor| {
+        (d.possible_length().is_empty() || d.possible_length().contains(&(national.len() as u16)))
+            && d.national_number().find(national).is_some_and(|m| m.start() == 0 && m.end() == national.len())
+    };
+    let valid = phonenumber::metadata::DATABASE.by_code(&code)?.iter().any(|m| {
+        let d = m.descriptors();
+        full(d.general())
+            && [
+                d.fixed_line(),
+                d.mobile(),
+                d.toll_free(),
+                d.premium_rate(),
+                d.shared_cost(),
+                d.personal_number(),
+                d.voip(),
+                d.uan(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(full)
+    });
+    valid.then_some(expected)
+}
+
+/// A national number written with the region's trunk prefix, whose national part itself
+/// starts with that digit (`8 812 …` in Russia), read as `+<country code><national part>`.
+fn national_to_international(digits: &str, region: Region) -> Option<String> {
+    let meta = phonenumber::metadata::DATABASE.by_id(&region.code())?;
+    let prefix = meta.national_prefix()?;
+    let national = digits.strip_prefix(prefix)?;
+    if !national.starts_with(prefix) {
+        return None;
+    }
+    international_e164(&format!("{}{national}", meta.country_code()))
 }
 
 /// Whether the input was written as a full national number: it starts with the region's
@@ -117,6 +172,18 @@ mod tests {
             PhoneParse::Valid { e164 } => e164,
             other => panic!("{input} in {region}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn national_parts_starting_with_the_trunk_prefix() {
+        // St Petersburg (812) and toll-free 8 800: the area code starts with Russia's trunk prefix 8.
+        assert_eq!(e164("+7 812 555-66-77", "RU"), "+78125556677");
+        assert_eq!(e164("8 (812) 555-66-77", "RU"), "+78125556677");
+        assert_eq!(e164("8-812-555-66-77", "RU"), "+78125556677");
+        assert_eq!(e164("88005553535", "RU"), "+78005553535");
+        assert_eq!(e164("+7 812 555-66-77", "FR"), "+78125556677");
+        assert_eq!(e164("+33 1 23 45 67 89", "US"), "+33123456789");
+        assert_eq!(e164("+82 10-2345-6789", "US"), "+821023456789");
     }
 
     #[test]
