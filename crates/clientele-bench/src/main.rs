@@ -495,12 +495,12 @@ fn import_row(i: usize) -> Vec<String> {
     };
     vec![
         FIRST[n].to_owned(),
-        format!("{}{}", LAST[n], if i % 2 == 0 { "" } else { "а" }.repeat(usize::from(n < 2))),
+        LAST[n].to_owned(),
         phone,
         format!("person{i}@example{}.test", i % 97),
         format!("Компания {}", i / 7),
         CITY[i % 4].to_owned(),
-        if i % 5 == 0 { "vip, import".to_owned() } else { "import".to_owned() },
+        if i.is_multiple_of(5) { "vip, import".to_owned() } else { "import".to_owned() },
     ]
 }
 

@@ -372,6 +372,22 @@ pub fn parse_loose_date(s: &str) -> Option<NaiveDate> {
     None
 }
 
+/// The year a date is given when the file has none (`--07-04`, vCard's form): a leap
+/// year, so that 29 February survives. Such dates come back every year anyway.
+pub const NO_YEAR: i32 = 1904;
+
+/// A day and month without a year: `--07-04` (vCard) or `--0704`.
+fn parse_yearless(s: &str) -> Option<NaiveDate> {
+    let rest = s.trim().strip_prefix("--")?;
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() != 4 {
+        return None;
+    }
+    let month = digits[..2].parse().ok()?;
+    let day = digits[2..].parse().ok()?;
+    NaiveDate::from_ymd_opt(NO_YEAR, month, day)
+}
+
 fn parse_loose_datetime(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
@@ -534,6 +550,12 @@ impl Builder {
             }
             "notes" => self.notes.push((owned(), col)),
             "salutation" => self.notes.push((format!("Salutation: {cell}"), col)),
+            "country" if country_code(cell).is_none() && cell.chars().count() != 2 => errs.cell_error(
+                ctx,
+                Some(col),
+                "country",
+                format!("`{cell}` is not a country we know: write its two-letter code, like IE or FR"),
+            ),
             "street" | "city" | "region" | "postal_code" | "country" => {
                 let key: &'static str = match field {
                     "street" => "street",
@@ -544,7 +566,7 @@ impl Builder {
                 };
                 self.address.push((key, owned(), col));
             }
-            "birthday" | "anniversary" => match parse_loose_date(cell) {
+            "birthday" | "anniversary" => match parse_loose_date(cell).or_else(|| parse_yearless(cell)) {
                 Some(d) => self.dates.push((if field == "birthday" { "birthday" } else { "anniversary" }, d, col)),
                 None => errs.cell_error(ctx, Some(col), field, format!("`{cell}` is not a date (like 2024-03-15)")),
             },
@@ -601,8 +623,8 @@ impl Builder {
                 *slot = Some(v.clone());
                 o.add(format!("address.{k}"), *col);
             }
-            if let Some(country) = a.country.as_deref().and_then(country_code) {
-                a.country = Some(country.to_owned());
+            if let Some(code) = a.country.as_deref().and_then(country_code) {
+                a.country = Some(code.to_owned());
             }
             c.address = Some(a);
         }
@@ -746,7 +768,7 @@ pub fn country_code(s: &str) -> Option<&'static str> {
         | "russie"
         | "русия"
         | "러시아" => "RU",
-        "fr" | "france" | "франция" | "франция (france)" | "프랑스" => "FR",
+        "fr" | "france" | "франция" | "프랑스" => "FR",
         "kr"
         | "south korea"
         | "korea"
@@ -759,12 +781,69 @@ pub fn country_code(s: &str) -> Option<&'static str> {
         | "대한민국"
         | "한국" => "KR",
         "bg" | "bulgaria" | "болгария" | "bulgarie" | "българия" | "불가리아" => "BG",
-        "us" | "usa" | "united states" | "сша" | "etats-unis" | "미국" => "US",
-        "gb" | "uk" | "united kingdom" | "великобритания" | "royaume-uni" | "영국" => "GB",
-        "de" | "germany" | "германия" | "allemagne" | "독일" => "DE",
+        "us" | "usa" | "united states" | "united states of america" | "сша" | "etats-unis" | "сащ" | "미국" => {
+            "US"
+        }
+        "gb"
+        | "uk"
+        | "united kingdom"
+        | "great britain"
+        | "england"
+        | "scotland"
+        | "wales"
+        | "великобритания"
+        | "royaume-uni"
+        | "영국" => "GB",
+        "de" | "germany" | "deutschland" | "германия" | "allemagne" | "германия (germany)" | "독일" => {
+            "DE"
+        }
         "ua" | "ukraine" | "украина" => "UA",
         "by" | "belarus" | "беларусь" => "BY",
         "kz" | "kazakhstan" | "казахстан" => "KZ",
+        "ie" | "ireland" | "ирландия" | "irlande" | "ирландия (ireland)" | "아일랜드" => "IE",
+        "it" | "italy" | "италия" | "italie" | "италия (italy)" | "이탈리아" => "IT",
+        "es" | "spain" | "испания" | "espagne" | "испания (spain)" | "스페인" => "ES",
+        "pt" | "portugal" | "португалия" | "포르투갈" => "PT",
+        "nl" | "netherlands" | "the netherlands" | "holland" | "нидерланды" | "pays-bas" | "네덜란드" => {
+            "NL"
+        }
+        "be" | "belgium" | "бельгия" | "belgique" | "벨기에" => "BE",
+        "ch" | "switzerland" | "швейцария" | "suisse" | "스위스" => "CH",
+        "at" | "austria" | "австрия" | "autriche" | "오스트리아" => "AT",
+        "pl" | "poland" | "польша" | "pologne" | "полша" | "폴란드" => "PL",
+        "cz" | "czechia" | "czech republic" | "чехия" | "tchequie" | "чехия (czechia)" | "체코" => "CZ",
+        "se" | "sweden" | "швеция" | "suede" | "швеция (sweden)" | "스웨덴" => "SE",
+        "no" | "norway" | "норвегия" | "norvege" | "노르웨이" => "NO",
+        "dk" | "denmark" | "дания" | "danemark" | "덴마크" => "DK",
+        "fi" | "finland" | "финляндия" | "finlande" | "핀란드" => "FI",
+        "gr" | "greece" | "греция" | "grece" | "гърция" | "그리스" => "GR",
+        "ro" | "romania" | "румыния" | "roumanie" | "румъния" | "루마니아" => "RO",
+        "rs" | "serbia" | "сербия" | "serbie" | "сърбия" | "세르비아" => "RS",
+        "tr" | "turkey" | "turkiye" | "турция" | "turquie" | "турция (turkey)" | "튀르키예" | "터키" => {
+            "TR"
+        }
+        "cn" | "china" | "китай" | "chine" | "중국" => "CN",
+        "jp" | "japan" | "япония" | "japon" | "일본" => "JP",
+        "in" | "india" | "индия" | "inde" | "인도" => "IN",
+        "ca" | "canada" | "канада" | "캐나다" => "CA",
+        "au" | "australia" | "австралия" | "australie" | "호주" => "AU",
+        "br" | "brazil" | "бразилия" | "bresil" | "브라질" => "BR",
+        "mx" | "mexico" | "мексика" | "mexique" | "멕시코" => "MX",
+        "ae" | "united arab emirates" | "uae" | "оаэ" | "emirats arabes unis" | "아랍에미리트" => "AE",
+        "il" | "israel" | "израиль" | "이스라엘" => "IL",
+        "ge" | "georgia" | "грузия" | "georgie" | "조지아" => "GE",
+        "am" | "armenia" | "армения" | "armenie" | "아르메니아" => "AM",
+        "az" | "azerbaijan" | "азербайджан" | "아제르바이잔" => "AZ",
+        "uz" | "uzbekistan" | "узбекистан" | "우즈베키스탄" => "UZ",
+        "kg" | "kyrgyzstan" | "киргизия" | "кыргызстан" => "KG",
+        "md" | "moldova" | "молдова" | "молдавия" => "MD",
+        "lt" | "lithuania" | "литва" | "lituanie" => "LT",
+        "lv" | "latvia" | "латвия" | "lettonie" => "LV",
+        "ee" | "estonia" | "эстония" | "estonie" => "EE",
+        "cy" | "cyprus" | "кипр" | "chypre" => "CY",
+        "sg" | "singapore" | "сингапур" | "싱가포르" => "SG",
+        "vn" | "vietnam" | "viet nam" | "вьетнам" | "베트남" => "VN",
+        "th" | "thailand" | "таиланд" | "thailande" | "태국" => "TH",
         _ => return None,
     })
 }
@@ -778,6 +857,14 @@ pub fn read_row(ctx: &RowContext<'_>, cells: &[String]) -> RowData {
         let Some(target) = target.as_deref().filter(|t| *t != "ignore") else { continue };
         let Some(cell) = cells.get(col).map(|c| c.trim()).filter(|c| !c.is_empty()) else { continue };
         let cell = map_value(ctx.values, target, cell);
+        // Line breaks inside a one-line field (a spreadsheet cell wrapped by hand) become spaces.
+        let joined;
+        let cell = if !target.ends_with(".notes") && !target.ends_with(".street") && cell.contains(['\n', '\r', '\t']) {
+            joined = cell.split_whitespace().collect::<Vec<_>>().join(" ");
+            joined.as_str()
+        } else {
+            cell
+        };
         if !out.present.iter().any(|p| p == target) {
             out.present.push(target.to_owned());
         }
@@ -844,6 +931,9 @@ mod tests {
         assert_eq!(d("20240315").as_deref(), Some("2024-03-15"));
         assert_eq!(d("2024-03-15T10:00:00").as_deref(), Some("2024-03-15"));
         assert_eq!(d("yesterday"), None);
+        assert_eq!(parse_yearless("--07-04").map(|d| d.to_string()).as_deref(), Some("1904-07-04"));
+        assert_eq!(parse_yearless("--0229").map(|d| d.to_string()).as_deref(), Some("1904-02-29"));
+        assert_eq!(parse_yearless("--13-01"), None);
     }
 
     #[test]

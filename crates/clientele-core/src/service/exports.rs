@@ -259,7 +259,7 @@ impl Spool {
 }
 
 enum Out {
-    Csv(clientele_io::CsvOut<Spool>),
+    Csv(Box<clientele_io::CsvOut<Spool>>),
     Xlsx(Box<clientele_io::XlsxOut>),
     Vcard(Spool),
 }
@@ -420,7 +420,7 @@ impl Services {
             ExportFormat::Csv => {
                 let mut w = clientele_io::CsvOut::new(spool.clone(), delimiter, req.bom);
                 w.write_row(headers.iter()).map_err(io_err)?;
-                Out::Csv(w)
+                Out::Csv(Box::new(w))
             }
             ExportFormat::Xlsx => {
                 let sheet = if contacts { "Contacts" } else { "Companies" };

@@ -134,16 +134,18 @@ impl Read for StoredReader {
 }
 
 fn read_options(settings: &ImportSettings) -> Result<clientele_io::ReadOptions> {
-    let mut o = clientele_io::ReadOptions::default();
-    o.encoding = settings.encoding.clone().filter(|e| !e.trim().is_empty());
-    o.delimiter = match settings.delimiter.as_deref() {
+    let delimiter = match settings.delimiter.as_deref() {
         None | Some("") => None,
         Some("\\t") | Some("\t") | Some("tab") => Some(b'\t'),
         Some(d) if d.len() == 1 => d.bytes().next(),
         Some(d) => return Err(Error::invalid("delimiter", format!("`{d}` is not one character"))),
     };
-    o.sheet = settings.sheet.clone().filter(|s| !s.trim().is_empty());
-    Ok(o)
+    Ok(clientele_io::ReadOptions {
+        encoding: settings.encoding.clone().filter(|e| !e.trim().is_empty()),
+        delimiter,
+        sheet: settings.sheet.clone().filter(|s| !s.trim().is_empty()),
+        ..Default::default()
+    })
 }
 
 fn read_err(e: clientele_io::ReadError) -> Error {
@@ -583,7 +585,7 @@ impl Services {
             created_at: at,
             updated_at: at,
         };
-        self.check_settings(&import).await?;
+        self.check_settings(&import, false).await?;
         let audit = audit_entry(
             actor,
             "create",
@@ -595,7 +597,9 @@ impl Services {
         Ok(import)
     }
 
-    async fn check_settings(&self, i: &Import) -> Result<()> {
+    /// Checks the choices. `complete` also asks for what a run needs (a column for the
+    /// records' main fields); an upload and the wizard's intermediate saves need not have it.
+    async fn check_settings(&self, i: &Import, complete: bool) -> Result<()> {
         let (_, _, custom) = self.custom_targets().await?;
         let mut p = Problems::new();
         if i.settings.mapping.len() > i.analysis.columns.len() {
@@ -618,10 +622,10 @@ impl Services {
             ImportEntity::Contacts => "contact.",
             ImportEntity::Companies => "company.",
         };
-        if !i.settings.mapping.iter().flatten().any(|t| t.starts_with(main)) {
+        if complete && !i.settings.mapping.iter().flatten().any(|t| t.starts_with(main)) {
             p.add("mapping", format!("map at least one column to a {}* field", main));
         }
-        if i.entity == ImportEntity::Companies && !used.contains(&"company.name") {
+        if complete && i.entity == ImportEntity::Companies && !used.contains(&"company.name") {
             p.add("mapping", "a companies import needs a column mapped to company.name");
         }
         for (n, f) in i.settings.update_fields.iter().enumerate() {
@@ -700,7 +704,7 @@ impl Services {
         next.settings = settings;
         next.version += 1;
         next.updated_at = now();
-        self.check_settings(&next).await?;
+        self.check_settings(&next, false).await?;
         self.store.save_import(&next, current.version).await?;
         Ok(next)
     }
@@ -1324,7 +1328,7 @@ impl Services {
         if current.status != ImportStatus::Uploaded {
             return Err(Error::conflict("status", format!("this import is {}", current.status.as_str())));
         }
-        self.check_settings(&current).await?;
+        self.check_settings(&current, true).await?;
         let mut next = current.clone();
         next.status = ImportStatus::Queued;
         next.dry_run = dry_run;
@@ -1542,7 +1546,7 @@ impl Services {
         let batch = self.batch_of(actor, i, &plans, at);
         match self.store.apply_import_batch(&batch).await {
             Ok(()) => Ok(()),
-            Err(Error::Internal(e)) => return Err(Error::Internal(e)),
+            Err(Error::Internal(e)) => Err(Error::Internal(e)),
             Err(_) => {
                 // One row clashes (a record changed meanwhile, a unique value): apply row
                 // by row, refusing only the culprit.

@@ -386,3 +386,155 @@ async fn exported_views_import_back_equal(app: TestApp) {
         assert_eq!(copy_company["data"][0]["name"], "Société Générale d'Essai");
     }
 }
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../clientele-io/fixtures/import").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+async fn named_user(app: &TestApp, role: &str, email: &str, name: &str) {
+    app.services
+        .create_user(
+            &clientele_core::authz::Actor::system("test"),
+            clientele_core::service::CreateUserRequest {
+                email: email.into(),
+                name: name.into(),
+                role: role.into(),
+                password: crate::helpers::PASSWORD.into(),
+                team_id: None,
+                locale: None,
+                time_zone: None,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// Uploads a fixture, sets the region, runs it; the finished import.
+async fn import_fixture(s: &Session, app: &TestApp, name: &str, entity: &str, region: &str) -> Value {
+    let i = uploaded(s, app, name, entity, fixture(name)).await;
+    let id = i["id"].as_str().unwrap().to_owned();
+    let mut settings = i["settings"].clone();
+    settings["region"] = json!(region);
+    let r = s
+        .client
+        .put(app.api(&format!("/imports/{id}")))
+        .header("x-csrf-token", &s.csrf)
+        .json(&settings)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let done = run(s, app, &id, false).await;
+    assert_eq!(done["status"], "done", "{name}: {done}");
+    done
+}
+
+fn counts(i: &Value) -> (i64, i64, i64, i64) {
+    (
+        i["created"].as_i64().unwrap(),
+        i["updated"].as_i64().unwrap(),
+        i["skipped"].as_i64().unwrap(),
+        i["rejected"].as_i64().unwrap(),
+    )
+}
+
+both!(messy_files_from_other_systems);
+async fn messy_files_from_other_systems(app: TestApp) {
+    let admin = app.admin().await;
+    named_user(&app, "manager", "manager@example.com", "Demo Manager").await;
+    named_user(&app, "head", "head@example.com", "Demo Head").await;
+
+    // Excel in a Russian locale: Windows-1251, `;`, `8 (…)` phones, an impossible phone,
+    // a bad e-mail, the same person twice.
+    let ru = import_fixture(&admin, &app, "ru_contacts_1251.csv", "contacts", "RU").await;
+    assert_eq!(ru["analysis"]["encoding"], "windows-1251");
+    assert_eq!(ru["analysis"]["delimiter"], ";");
+    assert_eq!(ru["rows_total"], 30);
+    assert_eq!(counts(&ru), (27, 0, 1, 2), "{ru}");
+    let id = ru["id"].as_str().unwrap();
+    let report = get(&admin, &app, &format!("/imports/{id}/report")).await;
+    let rows: Vec<i64> = report.as_array().unwrap().iter().map(|r| r["row_number"].as_i64().unwrap()).collect();
+    assert_eq!(rows, vec![10, 12, 19]);
+    assert_eq!(report[0]["errors"][0]["header"], "Телефон");
+    assert_eq!(report[1]["errors"][0]["header"], "E-mail");
+    assert!(report[2]["errors"][0]["message"].as_str().unwrap().contains("row 7"));
+    let romashka = get(&admin, &app, "/companies?q=Ромашка").await;
+    assert_eq!(romashka["data"].as_array().unwrap().len(), 1, "one company for five rows");
+    assert_eq!(romashka["data"][0]["tax_number"], "7704123450");
+    let people =
+        get(&admin, &app, &format!("/companies/{}/contacts", romashka["data"][0]["id"].as_str().unwrap())).await;
+    assert_eq!(people["data"].as_array().unwrap().len(), 5);
+    // A St Petersburg number typed the Russian way is found.
+    let spb = get(&admin, &app, "/search?q=8-812-555-66-77").await;
+    assert_eq!(spb["contacts"].as_array().unwrap().len(), 1, "{spb}");
+
+    let fr = import_fixture(&admin, &app, "fr_contacts.csv", "contacts", "FR").await;
+    assert_eq!(fr["analysis"]["encoding"], "utf-8");
+    assert_eq!(counts(&fr), (20, 0, 0, 0), "{fr}");
+    assert_eq!(get(&admin, &app, "/companies?q=Crème").await["data"].as_array().unwrap().len(), 1);
+    let durand = get(&admin, &app, "/companies?q=Durand").await;
+    assert_eq!(durand["data"][0]["name"], "Durand; Fils & Associés");
+
+    let ko = import_fixture(&admin, &app, "ko_contacts.xlsx", "contacts", "KR").await;
+    assert_eq!(ko["analysis"]["format"], "xlsx");
+    let ko_report = get(&admin, &app, &format!("/imports/{}/report", ko["id"].as_str().unwrap())).await;
+    // Rows 6 (a number cell, 821098765432) and 8 (010-9876-5432) are the same number.
+    assert_eq!(counts(&ko), (19, 0, 1, 0), "{ko_report}");
+    assert_eq!(ko_report[0]["row_number"], 8);
+    assert_eq!(get(&admin, &app, "/search?q=%2B82%202-312-3456").await["contacts"].as_array().unwrap().len(), 1);
+    assert_eq!(get(&admin, &app, "/search?q=%2B821098765432").await["contacts"].as_array().unwrap().len(), 1);
+
+    // amoCRM: the preset is recognised; an owner who is no user is refused, by name.
+    let amo = import_fixture(&admin, &app, "amocrm_contacts.csv", "contacts", "RU").await;
+    assert_eq!(amo["analysis"]["preset"], "amocrm_contacts");
+    assert_eq!(counts(&amo).3, 1, "{amo}");
+    let id = amo["id"].as_str().unwrap();
+    let report = get(&admin, &app, &format!("/imports/{id}/report")).await;
+    // (Rows skipped as already in the base are listed too: the fixtures share some numbers.)
+    let refused: Vec<&Value> =
+        report.as_array().unwrap().iter().filter(|r| r["errors"][0]["field"] != "duplicate").collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["row_number"], 7);
+    assert_eq!(refused[0]["errors"][0]["header"], "Ответственный");
+    assert!(refused[0]["errors"][0]["message"].as_str().unwrap().contains("Олег Неизвестный"));
+
+    let bitrix = import_fixture(&admin, &app, "bitrix24_contacts.xlsx", "contacts", "RU").await;
+    assert_eq!(bitrix["analysis"]["preset"], "bitrix24_contacts");
+    assert_eq!(counts(&bitrix).3, 0, "{bitrix}");
+    assert!(counts(&bitrix).0 + counts(&bitrix).2 == 20);
+
+    let hub = import_fixture(&admin, &app, "hubspot_contacts.csv", "contacts", "US").await;
+    assert_eq!(hub["analysis"]["preset"], "hubspot_contacts");
+    let hub_report = get(&admin, &app, &format!("/imports/{}/report", hub["id"].as_str().unwrap())).await;
+    assert_eq!(counts(&hub), (20, 0, 0, 0), "{hub_report}");
+    let subscriber = get(
+        &admin,
+        &app,
+        "/contacts?filter=%7B%22field%22%3A%22lifecycle%22%2C%22op%22%3A%22eq%22%2C%22value%22%3A%22prospect%22%7D",
+    )
+    .await;
+    assert!(!subscriber["data"].as_array().unwrap().is_empty(), "HubSpot `opportunity` became prospect");
+
+    let pd = import_fixture(&admin, &app, "pipedrive_people.csv", "contacts", "DE").await;
+    assert_eq!(pd["analysis"]["preset"], "pipedrive_people");
+    // Some people of this file are already in the base from the files before (same numbers).
+    assert_eq!((counts(&pd).0 + counts(&pd).2, counts(&pd).3), (20, 0), "{pd}");
+
+    let bg = import_fixture(&admin, &app, "companies_bg.csv", "companies", "BG").await;
+    assert_eq!((counts(&bg).0 + counts(&bg).2, counts(&bg).3), (20, 0), "{bg}");
+    assert_eq!(get(&admin, &app, "/search?q=%2B359%202%20987%206543").await["companies"].as_array().unwrap().len(), 1);
+
+    let vcf = import_fixture(&admin, &app, "contacts.vcf", "contacts", "RU").await;
+    assert_eq!(vcf["analysis"]["format"], "vcf");
+    let vcf_report = get(&admin, &app, &format!("/imports/{}/report", vcf["id"].as_str().unwrap())).await;
+    // Korean numbers written nationally cannot be read with the Russian default region:
+    // those cards are refused, naming the phone; everything else is taken.
+    assert_eq!(counts(&vcf).0 + counts(&vcf).2 + counts(&vcf).3, 10, "{vcf_report}");
+    for r in vcf_report.as_array().unwrap().iter().filter(|r| r["errors"][0]["field"] != "duplicate") {
+        for e in r["errors"].as_array().unwrap() {
+            assert!(e["field"].as_str().unwrap().starts_with("contact.phones"), "{r}");
+            assert!(e["message"].as_str().unwrap().contains("in RU"), "{r}");
+        }
+    }
+}
