@@ -12,3 +12,4 @@ mod conventions;
 mod permissions;
 mod ui;
 mod ui_clients;
+mod ui_imports;
