@@ -155,12 +155,50 @@ test("upload, map, preview and import a CSV with Russian headers; then export th
   assert.ok(csv.includes("Кузнецова") && csv.includes("Орлова"), csv);
   assert.ok(!csv.includes("Волков"), "the rejected row was not imported");
 
+  // Export a selection from the bulk bar: the form carries the selected record.
+  await page.goto(`${server.url}/contacts`);
+  await page.check("[data-testid=client-table] tbody tr[data-id] input[name=ids]");
+  await Promise.all([page.waitForSelector("[data-testid=export-form]"), page.click("[data-testid=bulk-export]")]);
+  assert.equal(await page.locator("[data-testid=export-form] input[name=ids]").count(), 1);
+  await page.check("[data-testid=export-form] input[name=format][value=xlsx]");
+  await shot(page, "imports-10-export-selection");
+  await Promise.all([page.waitForURL(/\/exports\/[0-9a-f-]{36}$/), page.click("[data-testid=export-form] [data-testid=export-submit]")]);
+  await page.waitForSelector("[data-testid=export-download]", { timeout: 20000 });
+  const [xlsx] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=export-download]")]);
+  assert.match(xlsx.suggestedFilename(), /\.xlsx$/);
+
   // The same pages on a phone.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(importUrl);
   await page.waitForSelector("[data-testid=summary]");
   await shot(page, "imports-07-report-phone");
 
+  assert.deepEqual(problems, []);
+  await ctx.close();
+});
+
+test("a larger import shows its progress bar live until done", async () => {
+  const { ctx, page, problems } = await signedIn();
+  const rows = ["Фамилия,Имя,Телефон"];
+  for (let i = 0; i < 6000; i++) rows.push(`Тестов${i},Иван,+7 916 ${String(1000000 + i).slice(0, 3)}-${String(1000000 + i).slice(3, 5)}-${String(1000000 + i).slice(5, 7)}`);
+  const file = join(server.dir, "большой.csv");
+  writeFileSync(file, rows.join("\n") + "\n", "utf8");
+  await page.goto(`${server.url}/imports`);
+  await page.setInputFiles("[data-testid=upload-file]", file);
+  await Promise.all([page.waitForURL(/\/imports\/[0-9a-f-]{36}$/), page.click("[data-testid=upload-submit]")]);
+  const importUrl = page.url();
+  await page.waitForSelector("[data-testid=wizard]");
+  await Promise.all([page.waitForURL(importUrl), page.click("[data-testid=import-button]")]);
+  await page.waitForSelector("[data-testid=progress], [data-testid=summary]");
+  if (await page.locator("[data-testid=progress]").count()) {
+    // The partial is polled: the rows done grow without a page load.
+    await page.waitForSelector("[data-testid=progress][data-status=running]", { timeout: 20000 }).catch(() => {});
+    if (await page.locator("[data-testid=progress]").count()) await shot(page, "imports-03-progress");
+  }
+  await page.waitForSelector("[data-testid=summary]", { timeout: 60000 });
+  assert.equal((await page.textContent("[data-testid=rows-done]")).trim(), "6000 / 6000");
+  assert.equal((await page.textContent("[data-testid=created]")).trim(), "6000");
+  await shot(page, "imports-09-large-done");
   assert.deepEqual(problems, []);
   await ctx.close();
 });

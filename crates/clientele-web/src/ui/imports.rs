@@ -576,7 +576,7 @@ fn preview_view(c: &Chrome, entity: ImportEntity, r: &PreviewRow) -> PreviewView
         .map(show)
         .filter(|n| !n.is_empty())
         .unwrap_or_default();
-    let phones = list_of(main, "phones")
+    let mut phones: Vec<String> = list_of(main, "phones")
         .iter()
         .map(|p| {
             let number = show(&p["number"]);
@@ -586,7 +586,7 @@ fn preview_view(c: &Chrome, entity: ImportEntity, r: &PreviewRow) -> PreviewView
             }
         })
         .collect();
-    let emails = list_of(main, "emails").iter().map(|e| show(&e["address"])).collect();
+    let mut emails: Vec<String> = list_of(main, "emails").iter().map(|e| show(&e["address"])).collect();
     let company_name = company.and_then(|co| co.get("name")).map(show).unwrap_or_default();
     let company_note = match r.company_action.as_deref() {
         Some("create") => c.t.get("imp-company-create"),
@@ -594,11 +594,33 @@ fn preview_view(c: &Chrome, entity: ImportEntity, r: &PreviewRow) -> PreviewView
         _ => String::new(),
     };
     let has = |needle: &str| r.errors.iter().any(|e| e.field.contains(needle));
+    // The cells as typed, for the errors whose value did not make it into the record.
+    let raw = |needle: &str| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for e in r.errors.iter().filter(|e| e.field.contains(needle)) {
+            if let Some(v) = e.column.and_then(|col| r.cells.get(col)).filter(|v| !v.is_empty())
+                && !out.contains(v)
+            {
+                out.push(v.clone());
+            }
+        }
+        out
+    };
     let company_err = entity == ImportEntity::Contacts && r.errors.iter().any(|e| e.field.starts_with("company"));
     let name_err = r.errors.iter().any(|e| {
         let f = &e.field;
         f.contains("name") && !(entity == ImportEntity::Contacts && f.starts_with("company"))
     });
+    for v in raw("phones") {
+        if !phones.iter().any(|p| p.starts_with(&v)) {
+            phones.push(v);
+        }
+    }
+    for v in raw("emails") {
+        if !emails.contains(&v) {
+            emails.push(v);
+        }
+    }
     let (duplicate, duplicate_href) = match &r.duplicate {
         Some(d) => match (d.row, d.existing_id) {
             (Some(row), _) => (
@@ -965,6 +987,16 @@ fn attachment(name: &str, content_type: &str, body: Body) -> Response {
     r
 }
 
+/// A CSV file (with a byte order mark, so that Excel reads the UTF-8 text as such).
+fn csv_bytes(head: &[String], rows: &[Vec<String>]) -> std::io::Result<Vec<u8>> {
+    let mut w = clientele_io::CsvOut::new(Vec::new(), b',', true);
+    w.write_row(head.iter())?;
+    for r in rows {
+        w.write_row(r.iter())?;
+    }
+    w.finish()
+}
+
 fn report_name(i: &Import, ext: &str) -> String {
     let stem = i.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&i.file_name);
     format!("{stem}-report.{ext}")
@@ -994,14 +1026,7 @@ async fn report_download(state: AppState, headers: HeaderMap, user: Authenticate
         .map_err(std::io::Error::other)
         .and_then(|r| r)
     } else {
-        (|| -> std::io::Result<Vec<u8>> {
-            let mut w = clientele_io::CsvOut::new(Vec::new(), b',', true);
-            w.write_row(head.iter())?;
-            for r in &rows {
-                w.write_row(r.iter())?;
-            }
-            w.finish()
-        })()
+        csv_bytes(&head, &rows)
     };
     match written {
         Ok(bytes) => {
