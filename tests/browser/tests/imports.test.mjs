@@ -192,7 +192,16 @@ test("a larger import shows its progress bar live until done", async () => {
   await page.waitForSelector("[data-testid=progress], [data-testid=summary]");
   if (await page.locator("[data-testid=progress]").count()) {
     // The partial is polled: the rows done grow without a page load.
-    await page.waitForSelector("[data-testid=progress][data-status=running]", { timeout: 20000 }).catch(() => {});
+    await page
+      .waitForFunction(
+        () => {
+          const done = document.querySelector("[data-testid=rows-done]");
+          return document.querySelector("[data-testid=summary]") || (done && !done.textContent.trim().startsWith("0 /"));
+        },
+        null,
+        { timeout: 20000 },
+      )
+      .catch(() => {});
     if (await page.locator("[data-testid=progress]").count()) await shot(page, "imports-03-progress");
   }
   await page.waitForSelector("[data-testid=summary]", { timeout: 60000 });
