@@ -133,6 +133,17 @@
     }
   });
 
+  // A file input with data-max-bytes refuses a file that is too large before uploading it.
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (!t.matches || !t.matches("input[type=file][data-max-bytes]")) return;
+    var max = parseInt(t.getAttribute("data-max-bytes"), 10);
+    var f = t.files && t.files[0];
+    var msg = f && max && f.size > max ? t.getAttribute("data-too-large") : "";
+    t.setCustomValidity(msg || "");
+    if (msg) t.reportValidity();
+  });
+
   // An inline edit form takes the focus when it appears.
   document.addEventListener("htmx:afterSettle", function () {
     var f = document.querySelector(".inline-form [data-autofocus]");

@@ -6,6 +6,7 @@ mod clients_common;
 mod fields;
 mod forms;
 mod home;
+mod imports;
 mod lists;
 mod login;
 mod search;
@@ -13,6 +14,7 @@ mod settings;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -57,6 +59,21 @@ pub fn routes() -> Router<AppState> {
         .route("/companies/{id}/people/search", get(cards::person_search))
         .route("/companies/{id}/people/{contact_id}/remove", post(cards::person_remove))
         .route("/views/{id}/delete", post(lists::view_delete))
+        .route(
+            "/imports",
+            get(imports::index).post(imports::upload).layer(DefaultBodyLimit::max(imports::UPLOAD_LIMIT + 64 * 1024)),
+        )
+        .route("/imports/{id}", get(imports::show_import).post(imports::configure))
+        .route("/imports/{id}/progress", get(imports::progress))
+        .route("/imports/{id}/cancel", post(imports::cancel))
+        .route("/imports/{id}/undo", post(imports::undo))
+        .route("/imports/{id}/report.csv", get(imports::report_csv))
+        .route("/imports/{id}/report.xlsx", get(imports::report_xlsx))
+        .route("/exports", post(imports::export_create))
+        .route("/exports/new", get(imports::export_new_get).post(imports::export_new_post))
+        .route("/exports/{id}", get(imports::export_show))
+        .route("/exports/{id}/status", get(imports::export_status))
+        .route("/exports/{id}/download", get(imports::export_download))
         .route("/search", get(search::search))
         .route("/notifications", get(search::notifications))
         .route("/notifications/read", post(search::notifications_read))
@@ -89,6 +106,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/tasks", "nav-tasks", "check"),
     ("/inbox", "nav-inbox", "inbox"),
     ("/reports", "nav-reports", "chart"),
+    ("/imports", "nav-imports", "upload"),
     ("/settings", "nav-settings", "gear"),
 ];
 

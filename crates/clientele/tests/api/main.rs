@@ -13,3 +13,4 @@ mod conventions;
 mod permissions;
 mod ui;
 mod ui_clients;
+mod ui_imports;
