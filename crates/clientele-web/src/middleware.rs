@@ -91,7 +91,8 @@ pub async fn api_auth(State(state): State<AppState>, mut req: Request, next: Nex
 }
 
 /// Web UI authentication (session cookie only) and CSRF protection of every state-changing
-/// request: the token comes in the `X-CSRF-Token` header (htmx) or the `_csrf` form field.
+/// request: the token comes in the `X-CSRF-Token` header (htmx), the `_csrf` form field, or
+/// (file uploads) the `_csrf` query parameter of the form's action.
 pub async fn ui_auth(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let resolved = match auth::resolve(&state, req.headers(), false).await {
         Ok(a) => a,
@@ -103,8 +104,16 @@ pub async fn ui_auth(State(state): State<AppState>, mut req: Request, next: Next
             return crate::ui::to_login_response(req.uri().path());
         };
         let header_token = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
         let token = match header_token {
             Some(t) => Some(t),
+            // A file upload (possibly hundreds of megabytes) is not read here: its form
+            // carries the token in its action URL instead.
+            None if multipart => req.uri().query().and_then(|q| form_field(q.as_bytes(), "_csrf")),
             None => {
                 let (parts, body) = req.into_parts();
                 let bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {

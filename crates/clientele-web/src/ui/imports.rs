@@ -188,7 +188,7 @@ pub async fn upload(
     };
     let too_large = c.t.with("imp-upload-too-large", &[("limit", (UPLOAD_LIMIT / (1024 * 1024)).to_string().as_str())]);
     let mut entity = "contacts".to_owned();
-    let mut file: Option<(String, String, Vec<Vec<u8>>)> = None;
+    let mut file: Option<(String, clientele_core::service::FileWriter)> = None;
     loop {
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
@@ -209,13 +209,24 @@ pub async fn upload(
             "file" => {
                 let name = field.file_name().unwrap_or_default().to_owned();
                 let ct = field.content_type().unwrap_or("application/octet-stream").to_owned();
+                // Written to the database as it arrives: an upload is never held in memory.
+                let s = state.services();
+                let mut w = match s.new_file(&name, &ct, Some(user.actor.user_id)).await {
+                    Ok(w) => w,
+                    Err(e) => return error_page(&state, &headers, Some(&user), e),
+                };
                 let mut field = field;
-                let mut chunks: Vec<Vec<u8>> = Vec::new();
                 loop {
                     match field.chunk().await {
-                        Ok(Some(b)) => chunks.push(b.to_vec()),
+                        Ok(Some(b)) => {
+                            if let Err(e) = w.push(s, &b).await {
+                                let _ = w.abort(s).await;
+                                return error_page(&state, &headers, Some(&user), e);
+                            }
+                        }
                         Ok(None) => break,
                         Err(e) => {
+                            let _ = w.abort(s).await;
                             let (status, msg) = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                                 (StatusCode::PAYLOAD_TOO_LARGE, too_large.clone())
                             } else {
@@ -225,20 +236,29 @@ pub async fn upload(
                         }
                     }
                 }
-                file = Some((name, ct, chunks));
+                if let Some((_, old)) = file.take() {
+                    let _ = clientele_core::service::FileWriter::abort(old, s).await;
+                }
+                file = Some((name, w));
             }
             _ => {}
         }
     }
     let Some(ent) = parse_entity(&entity) else {
+        if let Some((_, w)) = file {
+            let _ = w.abort(state.services()).await;
+        }
         return fail(StatusCode::UNPROCESSABLE_ENTITY, "contacts".into(), "entity", c.t.get("imp-upload-entity")).await;
     };
-    let Some((name, ct, chunks)) = file.filter(|(n, _, ch)| !n.trim().is_empty() && ch.iter().any(|c| !c.is_empty()))
-    else {
+    let s = state.services();
+    let Some((name, w)) = file else {
         return fail(StatusCode::UNPROCESSABLE_ENTITY, entity, "file", c.t.get("imp-upload-choose")).await;
     };
-    let s = state.services();
-    let stored = match s.store_file(&name, &ct, Some(user.actor.user_id), chunks.into_iter().map(Ok)).await {
+    if name.trim().is_empty() || w.size() == 0 {
+        let _ = w.abort(s).await;
+        return fail(StatusCode::UNPROCESSABLE_ENTITY, entity, "file", c.t.get("imp-upload-choose")).await;
+    }
+    let stored = match w.finish(s).await {
         Ok(f) => f,
         Err(e) => return error_page(&state, &headers, Some(&user), e),
     };
