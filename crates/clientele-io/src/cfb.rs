@@ -3,7 +3,6 @@
 //! a `DIMENSIONS` record declares, so a 2 KB file declaring 4 billion rows would make it ask for
 //! petabytes and abort the process. The guard refuses such files first.
 
-const FREESECT: u32 = 0xFFFF_FFFF;
 const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
 const MAX_REGSECT: u32 = 0xFFFF_FFFA;
 
@@ -22,17 +21,23 @@ struct Cfb<'a> {
 }
 
 impl<'a> Cfb<'a> {
+    /// A sector; the last one of the file may be short.
     fn sector(&self, id: u32) -> Option<&'a [u8]> {
         let start = (id as usize).checked_add(1)?.checked_mul(self.sector)?;
-        self.bytes.get(start..start.checked_add(self.sector)?)
+        if start >= self.bytes.len() {
+            return None;
+        }
+        self.bytes.get(start..start.checked_add(self.sector)?.min(self.bytes.len()))
     }
 
-    /// The sectors of a chain, concatenated; `None` if the chain is broken or loops.
+    /// The sectors of a chain, concatenated; `None` if the chain is broken (a sector beyond the
+    /// end, a free or reserved sector) or loops — calamine follows chains without a loop check
+    /// until it has read the declared size, so a looping chain would make it allocate without end.
     fn chain(&self, first: u32, fat: &[u32], unit: usize, get: impl Fn(u32) -> Option<&'a [u8]>) -> Option<Vec<u8>> {
         let mut out = Vec::new();
         let mut id = first;
         let mut steps = 0usize;
-        while id != ENDOFCHAIN && id != FREESECT {
+        while id != ENDOFCHAIN {
             if id > MAX_REGSECT {
                 return None;
             }
@@ -41,14 +46,15 @@ impl<'a> Cfb<'a> {
                 return None; // a loop
             }
             let s = get(id)?;
-            out.extend_from_slice(s.get(..unit)?);
+            out.extend_from_slice(&s[..s.len().min(unit)]);
             id = *fat.get(id as usize)?;
         }
         Some(out)
     }
 }
 
-/// The `Workbook` (or BIFF5 `Book`) stream of an XLS file.
+/// The `Workbook` (or BIFF5 `Book`) stream of an XLS file, after checking that every chain
+/// calamine will follow (directory, mini stream, mini FAT, the stream itself) ends.
 pub(crate) fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
     if bytes.len() < 512 {
         return None;
@@ -61,6 +67,7 @@ pub(crate) fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
     let mini_cutoff = u32_at(bytes, 0x38)? as u64;
     let dir_start = u32_at(bytes, 0x30)?;
     let minifat_start = u32_at(bytes, 0x3C)?;
+    let minifat_len = u32_at(bytes, 0x40)?;
     let mut difat_next = u32_at(bytes, 0x44)?;
     let mut fat_sectors: Vec<u32> = (0..109).filter_map(|i| u32_at(bytes, 0x4C + 4 * i)).collect();
     let max_sectors = bytes.len() / sector + 1;
@@ -99,15 +106,21 @@ pub(crate) fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
             n.eq_ignore_ascii_case("Workbook") || n.eq_ignore_ascii_case("Book")
         }
     })?;
+    // calamine loads the mini stream and the mini FAT whenever the header counts mini FAT sectors
+    let (mini_stream, minifat) = if minifat_len > 0 {
+        let mini_stream = cfb.chain(u32_at(root, 0x74)?, &cfb.fat, sector, |id| cfb.sector(id))?;
+        let minifat_bytes = cfb.chain(minifat_start, &cfb.fat, sector, |id| cfb.sector(id))?;
+        let minifat: Vec<u32> = (0..minifat_bytes.len() / 4).filter_map(|i| u32_at(&minifat_bytes, 4 * i)).collect();
+        (mini_stream, minifat)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let start = u32_at(entry, 0x74)?;
     let size = (u32_at(entry, 0x78)? as u64) | ((u32_at(entry, 0x7C)? as u64) << 32);
     if size > bytes.len() as u64 {
         return None;
     }
     let mut data = if size < mini_cutoff {
-        let mini_stream = cfb.chain(u32_at(root, 0x74)?, &cfb.fat, sector, |id| cfb.sector(id))?;
-        let minifat_bytes = cfb.chain(minifat_start, &cfb.fat, sector, |id| cfb.sector(id))?;
-        let minifat: Vec<u32> = (0..minifat_bytes.len() / 4).filter_map(|i| u32_at(&minifat_bytes, 4 * i)).collect();
         cfb.chain(start, &minifat, 64, |id| {
             let at = (id as usize).checked_mul(64)?;
             mini_stream.get(at..at.checked_add(64)?)

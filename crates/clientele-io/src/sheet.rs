@@ -49,11 +49,15 @@ pub(crate) fn open(
         ods_content_well_formed(&bytes)?;
     }
     if format == Format::Xls {
-        // calamine reserves memory for the cells a sheet declares: refuse absurd declarations
-        if let Some(stream) = crate::cfb::workbook_stream(&bytes) {
-            crate::cfb::check_dimensions(&stream)
-                .map_err(|m| ReadError::NotSpreadsheet(format!("the XLS file is damaged ({m})")))?;
-        }
+        // calamine follows compound-file chains without loop checks and reserves memory for the
+        // cells a sheet declares: a small crafted file could make it allocate without end
+        let stream = crate::cfb::workbook_stream(&bytes).ok_or_else(|| {
+            ReadError::NotSpreadsheet(
+                "the XLS file is damaged (its compound file structure is broken or has no workbook)".into(),
+            )
+        })?;
+        crate::cfb::check_dimensions(&stream)
+            .map_err(|m| ReadError::NotSpreadsheet(format!("the XLS file is damaged ({m})")))?;
     }
     let wanted = opts.sheet.clone();
     let read = catch_unwind(AssertUnwindSafe(move || read_workbook(format, bytes, wanted.as_deref())));

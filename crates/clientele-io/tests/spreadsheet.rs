@@ -235,6 +235,49 @@ fn xls_declaring_billions_of_cells_is_refused() {
     assert!(open(Format::Xls, bytes, &ReadOptions::default()).is_err());
 }
 
+#[test]
+fn xls_with_looping_sector_chains_is_refused() {
+    // found by fuzzing: calamine follows a looping directory chain and allocates until the
+    // process runs out of memory
+    let sheet = vec![vec![XCell::Text("a")], vec![XCell::Text("b")]];
+    let good = make_xls(&[("S", sheet)], None);
+    assert!(open(Format::Xls, good.clone(), &ReadOptions::default()).is_ok());
+    let n = (good.len() - 512 - 512 - 512) / 512; // header, FAT sector, directory sector
+    let fat_entry = |i: usize| 512 + 4 * i;
+    let expected = "not a spreadsheet: the XLS file is damaged (its compound file structure is broken or has no \
+                    workbook)";
+    // the directory sector (n + 1) points to itself
+    let mut looping_dir = good.clone();
+    looping_dir[fat_entry(n + 1)..fat_entry(n + 1) + 4].copy_from_slice(&((n + 1) as u32).to_le_bytes());
+    assert_eq!(open(Format::Xls, looping_dir, &ReadOptions::default()).unwrap_err().to_string(), expected);
+    // the last sector of the workbook stream points back to the first one
+    let mut looping_stream = good;
+    looping_stream[fat_entry(n)..fat_entry(n) + 4].copy_from_slice(&1u32.to_le_bytes());
+    assert_eq!(open(Format::Xls, looping_stream, &ReadOptions::default()).unwrap_err().to_string(), expected);
+}
+
+/// Writes seed inputs for the `spreadsheet` fuzz target (see `fuzz/README.md`):
+/// `CLIENTELE_IO_FUZZ_SEEDS=fuzz/corpus/spreadsheet cargo test -p clientele-io --test spreadsheet -- --ignored`
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let Some(dir) = std::env::var_os("CLIENTELE_IO_FUZZ_SEEDS") else { return };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sheets = [(
+        "Контакты",
+        vec![
+            vec![XCell::Text("Имя"), XCell::Text("Телефон"), XCell::Text("Дата")],
+            vec![XCell::Text("Олег"), XCell::Num(79161234567.0), XCell::Date(45352.5)],
+        ],
+    )];
+    let with_mode = |mode: u8, bytes: &[u8]| [&[mode][..], bytes].concat();
+    std::fs::write(dir.join("xls-raw"), with_mode(0, &make_xls(&sheets, None))).unwrap();
+    std::fs::write(dir.join("xls-biff"), with_mode(4, &common::make_biff(&sheets, None))).unwrap();
+    let ods = make_ods(&[("S", vec![vec![C::S("Имя"), C::F(1.5)], vec![C::D("2024-03-01"), C::Empty(2)]])]);
+    std::fs::write(dir.join("ods-raw"), with_mode(0, &ods)).unwrap();
+}
+
 fn zeros_zip(name: &str, mib: usize, entries: usize) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
