@@ -233,6 +233,16 @@ fn xls_declaring_billions_of_cells_is_refused() {
     let sheet = vec![vec![XCell::Text("a")]];
     let bytes = make_xls(&[("S", sheet)], Some((7, 3, 0, 1)));
     assert!(open(Format::Xls, bytes, &ReadOptions::default()).is_err());
+    // found by fuzzing: two cells far apart make calamine allocate the whole box between them
+    let mut sheet: Vec<Vec<XCell>> = (0..65_536).map(|_| Vec::new()).collect();
+    sheet[0].push(XCell::Text("a"));
+    sheet[65_535] = (0..256).map(|_| XCell::Num(1.0)).collect();
+    let err = open(Format::Xls, make_xls(&[("S", sheet)], None), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not a spreadsheet: the XLS file is damaged (a sheet spans 65536 rows × 256 columns, more than 8388608 \
+         cells; save it as XLSX or CSV)"
+    );
 }
 
 #[test]
@@ -276,6 +286,48 @@ fn write_fuzz_seeds() {
     std::fs::write(dir.join("xls-biff"), with_mode(4, &common::make_biff(&sheets, None))).unwrap();
     let ods = make_ods(&[("S", vec![vec![C::S("Имя"), C::F(1.5)], vec![C::D("2024-03-01"), C::Empty(2)]])]);
     std::fs::write(dir.join("ods-raw"), with_mode(0, &ods)).unwrap();
+}
+
+#[test]
+fn ods_expanding_to_millions_of_cells_is_refused() {
+    // a few bytes of `number-rows-repeated` would make calamine materialise 100 million cells
+    let ods = make_ods(&[("S", vec![vec![C::S("a"), C::S("b")]])]);
+    let ok = open(Format::Ods, ods, &ReadOptions::default());
+    assert!(ok.is_ok());
+    let mut a = zip::ZipArchive::new(Cursor::new(make_ods(&[("S", vec![vec![C::S("x")]])]))).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..a.len() {
+        let mut f = a.by_index(i).unwrap();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        entries.push((f.name().unwrap().into_owned(), data));
+    }
+    let content = &mut entries.iter_mut().find(|(n, _)| n == "content.xml").unwrap().1;
+    let bomb_row = "<table:table-row table:number-rows-repeated=\"1000000\"><table:table-cell \
+                    office:value-type=\"float\" office:value=\"1\" table:number-columns-repeated=\"100\"/>\
+                    </table:table-row>";
+    // trailing empty rows and columns, as LibreOffice writes them, cost nothing
+    let free_rows = "<table:table-row table:number-rows-repeated=\"1048000\"><table:table-cell \
+                     table:number-columns-repeated=\"1024\"/></table:table-row>";
+    let text = String::from_utf8(content.clone()).unwrap();
+    let with_free = text.replace("</table:table>", &format!("{free_rows}</table:table>"));
+    let with_bomb = text.replace("</table:table>", &format!("{bomb_row}</table:table>"));
+    let zip_with = |content: &str| {
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in &entries {
+            let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+            z.start_file(name.as_str(), stored).unwrap();
+            z.write_all(if name == "content.xml" { content.as_bytes() } else { data }).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    };
+    let (t, rows) = read(Format::Ods, zip_with(&with_free), &ReadOptions::default());
+    assert_eq!((t.headers().len(), rows.len()), (1, 0));
+    let err = open(Format::Ods, zip_with(&with_bomb), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the spreadsheet expands to more than 8388608 cells (repeated rows and columns counted)"
+    );
 }
 
 fn zeros_zip(name: &str, mib: usize, entries: usize) -> Vec<u8> {
