@@ -90,4 +90,4 @@ pub fn make_ods(sheets: &[(&str, Vec<Vec<C>>)]) -> Vec<u8> {
 }
 
 #[allow(unused_imports)]
-pub use xls::{XCell, make_biff, make_xls};
+pub use xls::{XCell, make_biff, make_xls, wrap_cfb};
