@@ -233,7 +233,7 @@ fn no_input_makes_a_reader_panic() {
         ok += o;
         err += e;
     }
-    assert!(ok > 50 && err > 50, "xls: {ok} rows, {err} errors");
+    assert!(ok > 10 && err > 100, "xls: {ok} rows, {err} errors");
 
     // random bytes behind an XLS signature
     let mut errors = 0;
