@@ -266,6 +266,36 @@ fn xls_with_looping_sector_chains_is_refused() {
     assert_eq!(open(Format::Xls, looping_stream, &ReadOptions::default()).unwrap_err().to_string(), expected);
 }
 
+/// 1,000,000 rows × 20 columns through `XlsxOut` with bounded memory (constant-memory mode): run
+/// `cargo test --release -p clientele-io --test spreadsheet -- --ignored million`.
+#[test]
+#[ignore]
+fn xlsx_out_a_million_rows_in_bounded_memory() {
+    let peak = || {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
+            .unwrap_or_default()
+    };
+    let start = std::time::Instant::now();
+    let mut out = XlsxOut::new("Contacts").unwrap();
+    out.write_header(&(0..20).map(|c| format!("Column {c}")).collect::<Vec<_>>()).unwrap();
+    for r in 0..1_000_000u32 {
+        out.write_row((0..20).map(|c| format!("r{r}c{c} Контакт"))).unwrap();
+    }
+    let written = peak();
+    let path = std::env::temp_dir().join(format!("clientele-io-million-{}.xlsx", std::process::id()));
+    let file = std::fs::File::create(&path).unwrap();
+    out.finish_to(std::io::BufWriter::new(file)).unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    std::fs::remove_file(&path).unwrap();
+    println!(
+        "1,000,000 × 20 cells: {size} bytes in {:?}; peak RSS after rows: {written}; at the end: {}",
+        start.elapsed(),
+        peak()
+    );
+}
+
 /// Writes seed inputs for the `spreadsheet` fuzz target (see `fuzz/README.md`):
 /// `CLIENTELE_IO_FUZZ_SEEDS=fuzz/corpus/spreadsheet cargo test -p clientele-io --test spreadsheet -- --ignored`
 #[test]
