@@ -227,6 +227,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tables_and_errors_cross_threads() {
+        fn send<T: Send>() {}
+        fn sync<T: Sync>() {}
+        send::<Table>();
+        send::<ReadError>();
+        sync::<ReadError>();
+        send::<XlsxOut>();
+        send::<CsvOut<Vec<u8>>>();
+    }
+
+    #[test]
     fn column_letters() {
         assert_eq!(column_letter(0), "A");
         assert_eq!(column_letter(25), "Z");

@@ -46,14 +46,18 @@ pub(crate) fn open(
         zip_guard(&bytes, limits)?;
     }
     if format == Format::Ods {
-        ods_content_well_formed(&bytes)?;
+        ods_content_check(&bytes)?;
     }
     if format == Format::Xls {
-        // calamine reserves memory for the cells a sheet declares: refuse absurd declarations
-        if let Some(stream) = crate::cfb::workbook_stream(&bytes) {
-            crate::cfb::check_dimensions(&stream)
-                .map_err(|m| ReadError::NotSpreadsheet(format!("the XLS file is damaged ({m})")))?;
-        }
+        // calamine follows compound-file chains without loop checks and reserves memory for the
+        // cells a sheet declares: a small crafted file could make it allocate without end
+        let stream = crate::cfb::workbook_stream(&bytes).ok_or_else(|| {
+            ReadError::NotSpreadsheet(
+                "the XLS file is damaged (its compound file structure is broken or has no workbook)".into(),
+            )
+        })?;
+        crate::cfb::check_dimensions(&stream)
+            .map_err(|m| ReadError::NotSpreadsheet(format!("the XLS file is damaged ({m})")))?;
     }
     let wanted = opts.sheet.clone();
     let read = catch_unwind(AssertUnwindSafe(move || read_workbook(format, bytes, wanted.as_deref())));
@@ -159,20 +163,89 @@ pub(crate) fn zip_guard(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> 
     Ok(())
 }
 
-/// calamine loops forever on an ODS whose `content.xml` ends inside a table (it waits for
-/// `</table:table>` past the end of the file), so the XML must be well-formed before it gets it:
-/// every element closed, with matching names.
-fn ods_content_well_formed(bytes: &[u8]) -> Result<(), ReadError> {
-    use quick_xml::events::Event;
+/// Most cells the tables of an ODS may expand to: calamine materialises every table, repeated
+/// rows and columns included (about 56 bytes a cell), so a few bytes of
+/// `table:number-rows-repeated="1000000"` would cost gigabytes. 8 Mi cells ≈ 450 MiB.
+pub(crate) const ODS_MAX_CELLS: u64 = 8 << 20;
+
+/// Checks an ODS `content.xml` before calamine reads it:
+/// - it must be well-formed XML (every element closed, with matching names): calamine loops
+///   forever on one that ends inside a table (it waits for `</table:table>` past the end);
+/// - its tables must not expand to more than [`ODS_MAX_CELLS`] cells once repeated rows and
+///   columns are counted, as calamine counts them (trailing empty ones are free).
+fn ods_content_check(bytes: &[u8]) -> Result<(), ReadError> {
+    use quick_xml::events::{BytesStart, Event};
     let bad = |why: String| ReadError::NotSpreadsheet(format!("the ODS content is damaged ({why})"));
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     let entry = zip.by_name("content.xml").map_err(|_| bad("content.xml is missing".into()))?;
     let mut reader = quick_xml::Reader::from_reader(io::BufReader::new(entry));
     reader.config_mut().check_end_names = true;
+    let repeat = |e: &BytesStart<'_>, key: &str| -> u64 {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == key)
+            .and_then(|a| a.value.trim().parse::<u64>().ok())
+            .unwrap_or(1)
+            .clamp(1, 1 << 24)
+    };
+    let has_value = |e: &BytesStart<'_>| {
+        e.attributes().flatten().any(|a| matches!(a.key.as_ref(), "office:value-type" | "table:formula"))
+    };
+    // per table: rows up to the last non-empty one, and the widest row
+    let (mut rows, mut pending_rows, mut width) = (0u64, 0u64, 0u64);
+    // per row
+    let (mut row_repeat, mut row_width, mut pending_cols, mut row_used) = (1u64, 0u64, 0u64, false);
+    let mut total: u64 = 0;
     let mut buf = Vec::new();
     let mut depth: u64 = 0;
     loop {
-        match reader.read_event_into(&mut buf) {
+        let event = reader.read_event_into(&mut buf);
+        let (start, empty) = match &event {
+            Ok(Event::Start(e)) => (Some(e), false),
+            Ok(Event::Empty(e)) => (Some(e), true),
+            _ => (None, false),
+        };
+        if let Some(e) = start {
+            match e.name().as_ref() {
+                "table:table" => (rows, pending_rows, width) = (0, 0, 0),
+                "table:table-row" => {
+                    (row_repeat, row_width, pending_cols, row_used) =
+                        (repeat(e, "table:number-rows-repeated"), 0, 0, false);
+                }
+                "table:table-cell" | "table:covered-table-cell" => {
+                    let n = repeat(e, "table:number-columns-repeated");
+                    if !empty || has_value(e) {
+                        row_width = row_width.saturating_add(pending_cols).saturating_add(n);
+                        pending_cols = 0;
+                        row_used = true;
+                    } else {
+                        pending_cols = pending_cols.saturating_add(n);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let row_end = matches!(&event, Ok(Event::End(e)) if e.name().as_ref() == "table:table-row")
+            || (empty && start.is_some_and(|e| e.name().as_ref() == "table:table-row"));
+        if row_end {
+            if row_used {
+                rows = rows.saturating_add(pending_rows).saturating_add(row_repeat);
+                pending_rows = 0;
+                width = width.max(row_width);
+            } else {
+                pending_rows = pending_rows.saturating_add(row_repeat);
+            }
+        }
+        let table_end = matches!(&event, Ok(Event::End(e)) if e.name().as_ref() == "table:table");
+        if table_end {
+            total = total.saturating_add(rows.saturating_mul(width));
+            if total > ODS_MAX_CELLS {
+                return Err(ReadError::TooLarge(format!(
+                    "the spreadsheet expands to more than {ODS_MAX_CELLS} cells (repeated rows and columns counted)"
+                )));
+            }
+        }
+        match event {
             Ok(Event::Start(_)) => depth += 1,
             Ok(Event::End(_)) => {
                 depth = depth.checked_sub(1).ok_or_else(|| bad("an element closes that was never opened".into()))?;

@@ -8,7 +8,7 @@ use std::io::{Cursor, Read, Write};
 use std::time::{Duration, Instant};
 
 use clientele_io::{Format, ReadOptions, VcardContact, detect_format, write_vcard};
-use common::{C, make_ods, open};
+use common::{C, XCell, make_biff, make_ods, make_xls, open, wrap_cfb};
 use zip::write::SimpleFileOptions;
 
 struct XorShift(u64);
@@ -216,6 +216,24 @@ fn no_input_makes_a_reader_panic() {
     )]);
     let (ok, err) = fuzz_zip(Format::Ods, &ods, 1500, &mut rng);
     assert!(ok > 50 && err > 50, "ods: {ok} rows, {err} errors");
+
+    // XLS: mutated files, and mutated BIFF streams in a valid compound file
+    let sheets = [(
+        "Лист1",
+        vec![
+            vec![XCell::Text("Имя"), XCell::Text("Tel"), XCell::Text("Date")],
+            vec![XCell::Text("x"), XCell::Num(79161234567.0), XCell::Date(45352.25)],
+        ],
+    )];
+    let (xls, biff) = (make_xls(&sheets, None), make_biff(&sheets, None));
+    let (mut ok, mut err) = (0, 0);
+    for i in 0..600 {
+        let bytes = if i % 2 == 0 { mutate(&mut rng, &xls) } else { wrap_cfb(&mutate(&mut rng, &biff)) };
+        let (o, e) = drain(Format::Xls, bytes);
+        ok += o;
+        err += e;
+    }
+    assert!(ok > 10 && err > 100, "xls: {ok} rows, {err} errors");
 
     // random bytes behind an XLS signature
     let mut errors = 0;

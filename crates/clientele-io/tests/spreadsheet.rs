@@ -233,6 +233,131 @@ fn xls_declaring_billions_of_cells_is_refused() {
     let sheet = vec![vec![XCell::Text("a")]];
     let bytes = make_xls(&[("S", sheet)], Some((7, 3, 0, 1)));
     assert!(open(Format::Xls, bytes, &ReadOptions::default()).is_err());
+    // found by fuzzing: two cells far apart make calamine allocate the whole box between them
+    let mut sheet: Vec<Vec<XCell>> = (0..65_536).map(|_| Vec::new()).collect();
+    sheet[0].push(XCell::Text("a"));
+    sheet[65_535] = (0..256).map(|_| XCell::Num(1.0)).collect();
+    let err = open(Format::Xls, make_xls(&[("S", sheet)], None), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not a spreadsheet: the XLS file is damaged (a sheet spans 65536 rows × 256 columns, more than 8388608 \
+         cells; save it as XLSX or CSV)"
+    );
+}
+
+#[test]
+fn xls_with_looping_sector_chains_is_refused() {
+    // found by fuzzing: calamine follows a looping directory chain and allocates until the
+    // process runs out of memory
+    let sheet = vec![vec![XCell::Text("a")], vec![XCell::Text("b")]];
+    let good = make_xls(&[("S", sheet)], None);
+    assert!(open(Format::Xls, good.clone(), &ReadOptions::default()).is_ok());
+    let n = (good.len() - 512 - 512 - 512) / 512; // header, FAT sector, directory sector
+    let fat_entry = |i: usize| 512 + 4 * i;
+    let expected = "not a spreadsheet: the XLS file is damaged (its compound file structure is broken or has no \
+                    workbook)";
+    // the directory sector (n + 1) points to itself
+    let mut looping_dir = good.clone();
+    looping_dir[fat_entry(n + 1)..fat_entry(n + 1) + 4].copy_from_slice(&((n + 1) as u32).to_le_bytes());
+    assert_eq!(open(Format::Xls, looping_dir, &ReadOptions::default()).unwrap_err().to_string(), expected);
+    // the last sector of the workbook stream points back to the first one
+    let mut looping_stream = good;
+    looping_stream[fat_entry(n)..fat_entry(n) + 4].copy_from_slice(&1u32.to_le_bytes());
+    assert_eq!(open(Format::Xls, looping_stream, &ReadOptions::default()).unwrap_err().to_string(), expected);
+}
+
+/// 1,000,000 rows × 20 columns through `XlsxOut` with bounded memory (constant-memory mode): run
+/// `cargo test --release -p clientele-io --test spreadsheet -- --ignored million`.
+#[test]
+#[ignore]
+fn xlsx_out_a_million_rows_in_bounded_memory() {
+    let peak = || {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
+            .unwrap_or_default()
+    };
+    let start = std::time::Instant::now();
+    let mut out = XlsxOut::new("Contacts").unwrap();
+    out.write_header(&(0..20).map(|c| format!("Column {c}")).collect::<Vec<_>>()).unwrap();
+    for r in 0..1_000_000u32 {
+        out.write_row((0..20).map(|c| format!("r{r}c{c} Контакт"))).unwrap();
+    }
+    let written = peak();
+    let path = std::env::temp_dir().join(format!("clientele-io-million-{}.xlsx", std::process::id()));
+    let file = std::fs::File::create(&path).unwrap();
+    out.finish_to(std::io::BufWriter::new(file)).unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    std::fs::remove_file(&path).unwrap();
+    println!(
+        "1,000,000 × 20 cells: {size} bytes in {:?}; peak RSS after rows: {written}; at the end: {}",
+        start.elapsed(),
+        peak()
+    );
+}
+
+/// Writes seed inputs for the `spreadsheet` fuzz target (see `fuzz/README.md`):
+/// `CLIENTELE_IO_FUZZ_SEEDS=fuzz/corpus/spreadsheet cargo test -p clientele-io --test spreadsheet -- --ignored`
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let Some(dir) = std::env::var_os("CLIENTELE_IO_FUZZ_SEEDS") else { return };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sheets = [(
+        "Контакты",
+        vec![
+            vec![XCell::Text("Имя"), XCell::Text("Телефон"), XCell::Text("Дата")],
+            vec![XCell::Text("Олег"), XCell::Num(79161234567.0), XCell::Date(45352.5)],
+        ],
+    )];
+    let with_mode = |mode: u8, bytes: &[u8]| [&[mode][..], bytes].concat();
+    std::fs::write(dir.join("xls-raw"), with_mode(0, &make_xls(&sheets, None))).unwrap();
+    std::fs::write(dir.join("xls-biff"), with_mode(4, &common::make_biff(&sheets, None))).unwrap();
+    let ods = make_ods(&[("S", vec![vec![C::S("Имя"), C::F(1.5)], vec![C::D("2024-03-01"), C::Empty(2)]])]);
+    std::fs::write(dir.join("ods-raw"), with_mode(0, &ods)).unwrap();
+}
+
+#[test]
+fn ods_expanding_to_millions_of_cells_is_refused() {
+    // a few bytes of `number-rows-repeated` would make calamine materialise 100 million cells
+    let ods = make_ods(&[("S", vec![vec![C::S("a"), C::S("b")]])]);
+    let ok = open(Format::Ods, ods, &ReadOptions::default());
+    assert!(ok.is_ok());
+    let mut a = zip::ZipArchive::new(Cursor::new(make_ods(&[("S", vec![vec![C::S("x")]])]))).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..a.len() {
+        let mut f = a.by_index(i).unwrap();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        entries.push((f.name().unwrap().into_owned(), data));
+    }
+    let content = &mut entries.iter_mut().find(|(n, _)| n == "content.xml").unwrap().1;
+    let bomb_row = "<table:table-row table:number-rows-repeated=\"1000000\"><table:table-cell \
+                    office:value-type=\"float\" office:value=\"1\" table:number-columns-repeated=\"100\"/>\
+                    </table:table-row>";
+    // trailing empty rows and columns, as LibreOffice writes them, cost nothing
+    let free_rows = "<table:table-row table:number-rows-repeated=\"1048000\"><table:table-cell \
+                     table:number-columns-repeated=\"1024\"/></table:table-row>";
+    let text = String::from_utf8(content.clone()).unwrap();
+    let with_free = text.replace("</table:table>", &format!("{free_rows}</table:table>"));
+    let with_bomb = text.replace("</table:table>", &format!("{bomb_row}</table:table>"));
+    let zip_with = |content: &str| {
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in &entries {
+            let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+            z.start_file(name.as_str(), stored).unwrap();
+            z.write_all(if name == "content.xml" { content.as_bytes() } else { data }).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    };
+    let (t, rows) = read(Format::Ods, zip_with(&with_free), &ReadOptions::default());
+    assert_eq!((t.headers().len(), rows.len()), (1, 0));
+    let err = open(Format::Ods, zip_with(&with_bomb), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the spreadsheet expands to more than 8388608 cells (repeated rows and columns counted)"
+    );
 }
 
 fn zeros_zip(name: &str, mib: usize, entries: usize) -> Vec<u8> {

@@ -1,9 +1,9 @@
 #![no_main]
 //! Spreadsheets: the zip guard, XLSX, ODS and XLS through calamine, cell conversion.
 //!
-//! The first byte chooses the mode: raw file bytes (`0`), or XML placed into a valid archive so
-//! the fuzzer reaches the XML parsers past zip checksums: ODS `content.xml` (`1`), XLSX sheet XML
-//! (`2`), XLSX shared strings (`3`).
+//! The first byte chooses the mode: raw file bytes (`0`), or content placed into a valid
+//! container so the fuzzer reaches the parsers past checksums: ODS `content.xml` (`1`), XLSX sheet
+//! XML (`2`), XLSX shared strings (`3`), an XLS `Workbook` stream of BIFF records (`4`).
 
 use std::io::{Cursor, Read, Write};
 use std::sync::OnceLock;
@@ -14,6 +14,9 @@ use zip::write::SimpleFileOptions;
 
 #[path = "common.rs"]
 mod common;
+
+#[path = "../../tests/common/xls.rs"]
+mod xls;
 
 /// The entries of a small XLSX written by rust_xlsxwriter, as a template.
 fn xlsx_template() -> &'static Vec<(String, Vec<u8>)> {
@@ -59,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
     let mut opts = ReadOptions::default();
     opts.limits.max_uncompressed_bytes = 32 << 20;
-    match mode % 4 {
+    match mode % 5 {
         0 => {
             let format = match detect_format(None, rest) {
                 Some(f) if f.is_spreadsheet() => f,
@@ -75,6 +78,7 @@ fuzz_target!(|data: &[u8]| {
             ];
             common::drain(Format::Ods, zip_of(&entries), &opts);
         }
+        4 => common::drain(Format::Xls, xls::wrap_cfb(rest), &opts),
         m => {
             let target = if m == 2 { "xl/worksheets/sheet1.xml" } else { "xl/sharedStrings.xml" };
             let mut entries = xlsx_template().clone();
