@@ -99,10 +99,12 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
                 .pragma("cache_size", "-8000");
+            // The writer keeps a larger page cache: index pages of big tables stay in memory
+            // while imports and bulk changes write thousands of rows per transaction.
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(settings.acquire_timeout)
-                .connect_with(opts.clone())
+                .connect_with(opts.clone().pragma("cache_size", "-65536"))
                 .await
                 .context("opening the SQLite database")?;
             let reader = SqlitePoolOptions::new()

@@ -382,6 +382,8 @@ struct Planner {
     domains: Option<HashMap<String, Uuid>>,
     /// Records created by this import in the batch being planned (id → index in `pending`).
     batch_ids: HashMap<Uuid, (usize, usize)>,
+    /// Planning for a preview: the rows' records as JSON too.
+    preview: bool,
 }
 
 impl Planner {
@@ -772,6 +774,7 @@ impl Services {
             company_taxes: HashMap::new(),
             domains,
             batch_ids: HashMap::new(),
+            preview: true,
         })
     }
 
@@ -873,12 +876,12 @@ impl Services {
             let mut preview = PreviewRow {
                 row_number: r.row_number,
                 action: RowAction::Reject,
-                contact: r.contact.as_ref().map(to_json),
-                company: r.company.as_ref().map(to_json),
+                contact: r.contact.as_ref().filter(|_| pl.preview).map(to_json),
+                company: r.company.as_ref().filter(|_| pl.preview).map(to_json),
                 company_action: None,
                 duplicate: None,
                 errors: r.errors.clone(),
-                cells: r.cells.clone(),
+                cells: if pl.preview { r.cells.clone() } else { Vec::new() },
             };
             if !r.errors.is_empty() {
                 plans.push(RowPlan {
@@ -1156,7 +1159,9 @@ impl Services {
                     is_primary: true,
                 });
                 let body = next.search_body(None);
-                preview.contact = Some(to_json(&next));
+                if pl.preview {
+                    preview.contact = Some(to_json(&next));
+                }
                 writes.push(ImportWrite::UpdateContact {
                     before: to_json(&existing),
                     expected_version: existing.version,
@@ -1176,7 +1181,9 @@ impl Services {
             company_id.map(|cid| CompanyLink { company_id: cid, contact_id: contact.id, role, is_primary: true });
         let company_name = company.as_ref().map(|c| c.name.clone()).filter(|n| !n.is_empty());
         let body = contact.search_body(company_name.as_deref());
-        preview.contact = Some(to_json(&contact));
+        if pl.preview {
+            preview.contact = Some(to_json(&contact));
+        }
         writes.push(ImportWrite::NewContact { contact, body, link });
         Ok((RowAction::Create, writes))
     }
@@ -1263,7 +1270,9 @@ impl Services {
                 next.version = existing.version + 1;
                 next.updated_at = now();
                 let body = next.search_body();
-                preview.company = Some(to_json(&next));
+                if pl.preview {
+                    preview.company = Some(to_json(&next));
+                }
                 company_id = existing.id;
                 writes.push(ImportWrite::UpdateCompany {
                     before: to_json(&existing),
@@ -1477,6 +1486,7 @@ impl Services {
             self.store.save_import(&i, v).await?;
         }
         let mut pl = self.planner(&i, actor.clone()).await?;
+        pl.preview = false;
         let format = clientele_io::Format::parse(&i.analysis.format)
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("stored format {}", i.analysis.format)))?;
         let opts = read_options(&i.settings)?;
@@ -1515,17 +1525,40 @@ impl Services {
                 let _ = tx.blocking_send(Ok(batch));
             }
         });
+        // Planning the next batch overlaps writing the previous one (two cores: the
+        // database's thread and ours). Updating duplicates needs each batch committed
+        // before the next is planned, so that it finds the records the batch created.
+        let overlap = i.settings.duplicates != crate::domain::import::DuplicatePolicy::Update;
+        let mut writing: Option<tokio::task::JoinHandle<Result<()>>> = None;
         while let Some(batch) = rx.recv().await {
             let rows = batch.map_err(|m| Error::invalid("file", m))?;
             let plans = self.plan(&mut pl, rows).await?;
-            self.apply_plans(&actor, &i, plans).await?;
-            lease.keep(self).await?;
-            // Cancelled from the UI or API: stop after this batch.
-            if self.store.get_import(id).await?.is_some_and(|x| x.status == ImportStatus::Cancelled) {
-                drop(rx);
-                let _ = producer.await;
-                return Ok(());
+            if let Some(w) = writing.take() {
+                w.await.map_err(|e| Error::Internal(anyhow::anyhow!("writing a batch: {e}")))??;
+                lease.keep(self).await?;
+                // Cancelled from the UI or API: stop after the batch in hand.
+                if self.store.get_import(id).await?.is_some_and(|x| x.status == ImportStatus::Cancelled) {
+                    drop(rx);
+                    let _ = producer.await;
+                    return Ok(());
+                }
             }
+            let (s, a, imp) = (self.clone(), actor.clone(), i.clone());
+            let task = tokio::spawn(async move { s.apply_plans(&a, &imp, plans).await });
+            if overlap {
+                writing = Some(task);
+            } else {
+                task.await.map_err(|e| Error::Internal(anyhow::anyhow!("writing a batch: {e}")))??;
+                lease.keep(self).await?;
+                if self.store.get_import(id).await?.is_some_and(|x| x.status == ImportStatus::Cancelled) {
+                    drop(rx);
+                    let _ = producer.await;
+                    return Ok(());
+                }
+            }
+        }
+        if let Some(w) = writing.take() {
+            w.await.map_err(|e| Error::Internal(anyhow::anyhow!("writing a batch: {e}")))??;
         }
         let _ = producer.await;
         let current = self.store.get_import(id).await?.ok_or(Error::NotFound("import"))?;

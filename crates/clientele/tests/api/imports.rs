@@ -538,3 +538,94 @@ async fn messy_files_from_other_systems(app: TestApp) {
         }
     }
 }
+
+both!(the_job_queue_leases_retries_and_buries);
+async fn the_job_queue_leases_retries_and_buries(app: TestApp) {
+    use clientele_core::domain::job::{Job, JobStatus};
+    let store = app.services.store();
+    let now = clientele_core::domain::now();
+    // One due job, two workers: only one gets it.
+    let job = Job::new("nope.unknown", json!({"id": uuid::Uuid::nil()}), None, now);
+    store.enqueue(&job).await.unwrap();
+    let a = store.claim_job("worker-a", now, now + chrono::Duration::seconds(60)).await.unwrap();
+    let b = store.claim_job("worker-b", now, now + chrono::Duration::seconds(60)).await.unwrap();
+    assert_eq!(a.as_ref().map(|j| j.id), Some(job.id));
+    assert!(b.is_none(), "a leased job is nobody else's");
+    // Its worker died: once the lease is over, another worker takes it over.
+    let later = now + chrono::Duration::seconds(61);
+    let c = store.claim_job("worker-c", later, later + chrono::Duration::seconds(60)).await.unwrap().unwrap();
+    assert_eq!((c.id, c.attempts), (job.id, 2));
+    assert!(!store.extend_lease(job.id, "worker-a", later).await.unwrap(), "the old worker lost it");
+    // A failure goes back to the queue for later; the last one buries the job.
+    store.fail_job(job.id, "worker-c", "boom", Some(later + chrono::Duration::seconds(40)), later).await.unwrap();
+    let j = store.get_job(job.id).await.unwrap().unwrap();
+    assert_eq!((j.status, j.last_error.as_deref()), (JobStatus::Queued, Some("boom")));
+    assert!(store.claim_job("worker-c", later, later).await.unwrap().is_none(), "not due yet");
+    // Unknown kinds cannot succeed: the worker buries the job at once.
+    let dead = Job::new("nope.unknown", json!({}), None, now);
+    store.enqueue(&dead).await.unwrap();
+    let (ran, outcome) = app.services.work_once("test-worker").await.unwrap().unwrap();
+    assert_eq!(ran.id, dead.id);
+    assert!(matches!(outcome, clientele_core::service::jobs::JobOutcome::Dead(_)));
+    let admin = app.admin().await;
+    let listed = get(&admin, &app, "/jobs?status=dead").await;
+    assert_eq!(listed[0]["id"], json!(dead.id));
+    let r = admin
+        .client
+        .post(app.api(&format!("/jobs/{}/retry", dead.id)))
+        .header("x-csrf-token", &admin.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(store.get_job(dead.id).await.unwrap().unwrap().status, JobStatus::Queued);
+    let r = admin
+        .client
+        .post(app.api(&format!("/jobs/{}/cancel", dead.id)))
+        .header("x-csrf-token", &admin.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // The same dedupe key twice is one job.
+    let mut k1 = Job::new("x", json!({}), None, now);
+    k1.dedupe_key = Some("once".into());
+    let mut k2 = Job::new("x", json!({}), None, now);
+    k2.dedupe_key = Some("once".into());
+    assert_eq!(store.enqueue(&k1).await.unwrap(), store.enqueue(&k2).await.unwrap());
+    // Managers see no queue.
+    app.user("manager", "m@example.com").await;
+    let m = app.login("m@example.com").await;
+    let r = m.client.get(app.api("/jobs")).send().await.unwrap();
+    problem(r, 403).await;
+}
+
+both!(an_import_whose_worker_died_is_taken_over);
+async fn an_import_whose_worker_died_is_taken_over(app: TestApp) {
+    let admin = app.admin().await;
+    let mut rows = vec!["Name;Phone".to_owned()];
+    rows.extend(
+        (0..2500).map(|i| format!("Person {i};+7 495 {:03}-{:02}-{:02}", 100 + i / 10000, (i / 100) % 100, i % 100)),
+    );
+    let i = uploaded(&admin, &app, "many.csv", "contacts", rows.join("\n").into_bytes()).await;
+    let id = i["id"].as_str().unwrap().to_owned();
+    let r = admin
+        .client
+        .post(app.api(&format!("/imports/{id}/run")))
+        .header("x-csrf-token", &admin.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    // A worker claims the job and dies at once (its lease ran out long ago).
+    let now = clientele_core::domain::now();
+    let claimed = app.services.store().claim_job("dead-worker", now, now - chrono::Duration::seconds(1)).await.unwrap();
+    assert!(claimed.is_some());
+    work(&app).await;
+    let done = get(&admin, &app, &format!("/imports/{id}")).await;
+    assert_eq!(
+        (done["status"].as_str(), done["created"].as_i64(), done["rows_done"].as_i64()),
+        (Some("done"), Some(2500), Some(2500))
+    );
+    assert_eq!(get(&admin, &app, "/contacts?limit=200").await["data"].as_array().unwrap().len(), 200);
+}
