@@ -311,11 +311,15 @@ pub fn fold(s: &str) -> String {
     use unicode_normalization::char::is_combining_mark;
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
         if ('\u{AC00}'..='\u{D7A3}').contains(&c) {
             out.push(c);
             continue;
         }
-        for d in c.to_string().nfkd() {
+        for d in std::iter::once(c).nfkd() {
             if !is_combining_mark(d) {
                 out.extend(d.to_lowercase());
             }
