@@ -832,7 +832,8 @@ impl ImportStore for SqlStore {
         for (col, list) in [("tax_number", taxes), ("sort_name", names)] {
             for chunk in list.chunks(300) {
                 let mut p = Params::default();
-                let ph: Vec<String> = chunk.iter().map(|v| p.push(v.clone())).collect();
+                let b = self.db.backend();
+                let ph: Vec<String> = chunk.iter().map(|v| p.push_positional(b, v.clone())).collect();
                 let rows: Vec<(Uuid, Option<String>, String)> = self
                     .db
                     .fetch_all(

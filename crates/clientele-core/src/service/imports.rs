@@ -34,7 +34,7 @@ use crate::error::{Error, Problems, Result};
 use crate::store::{ImportBatch, ImportWrite, Store};
 
 /// Rows per transaction.
-pub const BATCH_ROWS: usize = 1000;
+pub const BATCH_ROWS: usize = 2000;
 /// Rows shown by a preview at most.
 pub const PREVIEW_MAX: usize = 100;
 
@@ -1574,17 +1574,24 @@ impl Services {
         Ok(())
     }
 
-    async fn apply_plans(&self, actor: &Actor, i: &Import, plans: Vec<RowPlan>) -> Result<()> {
+    async fn apply_plans(&self, actor: &Actor, i: &Import, mut plans: Vec<RowPlan>) -> Result<()> {
         let at = now();
-        let batch = self.batch_of(actor, i, &plans, at);
+        let counts: Vec<usize> = plans.iter().map(|p| p.writes.len()).collect();
+        let batch = self.batch_of(actor, i, &mut plans, at);
         match self.store.apply_import_batch(&batch).await {
             Ok(()) => Ok(()),
             Err(Error::Internal(e)) => Err(Error::Internal(e)),
             Err(_) => {
                 // One row clashes (a record changed meanwhile, a unique value): apply row
-                // by row, refusing only the culprit.
-                for p in plans {
-                    let single = self.batch_of(actor, i, std::slice::from_ref(&p), at);
+                // by row, refusing only the culprit. The rows get their writes back first.
+                let mut writes = batch.writes.into_iter();
+                for (p, n) in plans.iter_mut().zip(counts) {
+                    if !i.dry_run {
+                        p.writes = writes.by_ref().take(n).collect();
+                    }
+                }
+                for mut p in plans {
+                    let single = self.batch_of(actor, i, std::slice::from_mut(&mut p), at);
                     if let Err(e) = self.store.apply_import_batch(&single).await {
                         let reject = ImportReject {
                             row_number: p.row_number,
@@ -1612,9 +1619,16 @@ impl Services {
         }
     }
 
-    fn batch_of(&self, actor: &Actor, i: &Import, plans: &[RowPlan], at: chrono::DateTime<chrono::Utc>) -> ImportBatch {
+    /// The batch of these rows; their writes move into it.
+    fn batch_of(
+        &self,
+        actor: &Actor,
+        i: &Import,
+        plans: &mut [RowPlan],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> ImportBatch {
         let mut b = ImportBatch { import_id: i.id, at, rows: plans.len() as i64, ..Default::default() };
-        for p in plans {
+        for p in plans.iter_mut() {
             match p.action {
                 RowAction::Create => b.created += 1,
                 RowAction::Update => b.updated += 1,
@@ -1648,8 +1662,8 @@ impl Services {
             if i.dry_run {
                 continue;
             }
-            for w in &p.writes {
-                if let ImportWrite::UpdateContact { contact, before, .. } = w {
+            for w in std::mem::take(&mut p.writes) {
+                if let ImportWrite::UpdateContact { contact, before, .. } = &w {
                     b.audit.push(audit_entry(
                         actor,
                         "import_update",
@@ -1658,7 +1672,7 @@ impl Services {
                         audit::diff(before, &to_json(contact)),
                     ));
                 }
-                if let ImportWrite::UpdateCompany { company, before, .. } = w {
+                if let ImportWrite::UpdateCompany { company, before, .. } = &w {
                     b.audit.push(audit_entry(
                         actor,
                         "import_update",
@@ -1667,7 +1681,7 @@ impl Services {
                         audit::diff(before, &to_json(company)),
                     ));
                 }
-                b.writes.push(w.clone());
+                b.writes.push(w);
             }
         }
         if !i.dry_run
