@@ -629,3 +629,34 @@ async fn an_import_whose_worker_died_is_taken_over(app: TestApp) {
     );
     assert_eq!(get(&admin, &app, "/contacts?limit=200").await["data"].as_array().unwrap().len(), 200);
 }
+
+both!(a_manager_imports_only_what_the_role_allows);
+async fn a_manager_imports_only_what_the_role_allows(app: TestApp) {
+    app.admin().await;
+    named_user(&app, "manager", "mila@example.com", "Mila Manager").await;
+    named_user(&app, "manager", "otto@example.com", "Otto Other").await;
+    let mila = app.login("mila@example.com").await;
+    let file = csv(&[
+        "Name;Phone;Owner",
+        "Own Client;+33 1 23 45 67 01;mila@example.com",
+        "Someone Else's;+33 1 23 45 67 02;Otto Other",
+        "Nobody Named;+33 1 23 45 67 03;",
+    ]);
+    let i = uploaded(&mila, &app, "mine.csv", "contacts", file).await;
+    let id = i["id"].as_str().unwrap().to_owned();
+    let done = run(&mila, &app, &id, false).await;
+    assert_eq!(counts(&done), (2, 0, 0, 1), "{done}");
+    let report = get(&mila, &app, &format!("/imports/{id}/report")).await;
+    assert_eq!(report[0]["row_number"], 3);
+    // Rows without an owner belong to whoever imports them.
+    let mine = get(&mila, &app, "/contacts").await;
+    let names: Vec<&str> =
+        mine["data"].as_array().unwrap().iter().map(|c| c["display_name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Own Client") && names.contains(&"Nobody Named"), "{names:?}");
+    // Another manager sees neither the import nor its report.
+    let otto = app.login("otto@example.com").await;
+    let r = otto.client.get(app.api(&format!("/imports/{id}"))).send().await.unwrap();
+    problem(r, 404).await;
+    let r = otto.client.get(app.api(&format!("/imports/{id}/report"))).send().await.unwrap();
+    problem(r, 404).await;
+}
