@@ -20,6 +20,24 @@ fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
+/// A nullable JSON column's bind value: SQL NULL of the column's type when absent.
+fn jv_opt<T: serde::Serialize>(backend: Backend, v: Option<&T>) -> Value {
+    match (backend, v) {
+        (_, Some(v)) => jv(backend, v),
+        (Backend::Sqlite, None) => Value::String(None),
+        (Backend::Postgres, None) => Value::Json(None),
+    }
+}
+
+/// A JSON column's bind value. SQLite keeps JSON as text: the value is serialised straight to
+/// a string (no `serde_json::Value` tree in between); PostgreSQL's `jsonb` takes the JSON value.
+fn jv<T: serde::Serialize>(backend: Backend, v: &T) -> Value {
+    match backend {
+        Backend::Sqlite => Value::from(serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())),
+        Backend::Postgres => Value::from(json(v)),
+    }
+}
+
 /// One multi-row INSERT: `INSERT INTO t (cols) VALUES ($1,..),( ..)`.
 pub(crate) async fn insert_rows(tx: &mut Tx, table: &str, cols: &[&str], rows: Vec<Vec<Value>>) -> Result<()> {
     let backend = tx.backend();
@@ -51,6 +69,13 @@ pub(crate) async fn insert_rows(tx: &mut Tx, table: &str, cols: &[&str], rows: V
 }
 
 /// A contact to load, with its primary company link and search text.
+/// A contact to insert, borrowed.
+pub(crate) struct ContactRef<'a> {
+    pub contact: &'a Contact,
+    pub link: Option<&'a CompanyLink>,
+    pub search_body: &'a str,
+}
+
 pub struct ContactLoad {
     pub contact: Contact,
     pub link: Option<CompanyLink>,
@@ -62,7 +87,12 @@ impl SqlStore {
     /// per call) so that memory stays bounded.
     pub async fn bulk_load(&self, companies: &[Company], contacts: &[ContactLoad], audit: &AuditEntry) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
-        bulk_insert(&mut tx, companies, contacts).await?;
+        let companies: Vec<&Company> = companies.iter().collect();
+        let contacts: Vec<ContactRef<'_>> = contacts
+            .iter()
+            .map(|l| ContactRef { contact: &l.contact, link: l.link.as_ref(), search_body: &l.search_body })
+            .collect();
+        bulk_insert(&mut tx, &companies, &contacts).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err("committing"))?;
         Ok(())
@@ -77,7 +107,7 @@ impl SqlStore {
 
 /// Inserts new companies and contacts (with their primary links and derived index rows)
 /// inside the caller's transaction, many rows per statement.
-pub(crate) async fn bulk_insert(tx: &mut Tx, companies: &[Company], contacts: &[ContactLoad]) -> Result<()> {
+pub(crate) async fn bulk_insert(tx: &mut Tx, companies: &[&Company], contacts: &[ContactRef<'_>]) -> Result<()> {
     let backend = tx.backend();
     // Row ids of the two full-text tables (SQLite), continuing after what is there.
     let mut next_rid: [i64; 2] = [0, 0];
@@ -140,14 +170,14 @@ pub(crate) async fn bulk_insert(tx: &mut Tx, companies: &[Company], contacts: &[
             c.industry.clone().into(),
             c.source.clone().into(),
             c.lifecycle.as_str().into(),
-            json(&c.phones).into(),
-            json(&c.emails).into(),
-            c.address.as_ref().map(json).into(),
-            json(&c.important_dates).into(),
+            jv(backend, &c.phones),
+            jv(backend, &c.emails),
+            jv_opt(backend, c.address.as_ref()),
+            jv(backend, &c.important_dates),
             c.notes.clone().into(),
             c.owner_id.into(),
-            json(&c.tags).into(),
-            serde_json::Value::Object(c.custom_fields.clone()).into(),
+            jv(backend, &c.tags),
+            jv(backend, &c.custom_fields),
             c.last_contacted_at.into(),
             sort_key(&c.name).into(),
             c.created_at.into(),
@@ -158,7 +188,7 @@ pub(crate) async fn bulk_insert(tx: &mut Tx, companies: &[Company], contacts: &[
     let mut contact_rows = Vec::with_capacity(contacts.len());
     let mut links = Vec::new();
     for l in contacts {
-        let c = &l.contact;
+        let c = l.contact;
         contact_rows.push(vec![
             c.id.into(),
             c.version.into(),
@@ -169,21 +199,21 @@ pub(crate) async fn bulk_insert(tx: &mut Tx, companies: &[Company], contacts: &[
             c.company_id.into(),
             c.source.clone().into(),
             c.lifecycle.as_str().into(),
-            json(&c.phones).into(),
-            json(&c.emails).into(),
-            c.address.as_ref().map(json).into(),
-            json(&c.important_dates).into(),
+            jv(backend, &c.phones),
+            jv(backend, &c.emails),
+            jv_opt(backend, c.address.as_ref()),
+            jv(backend, &c.important_dates),
             birthday_md(&c.important_dates).into(),
             c.notes.clone().into(),
             c.owner_id.into(),
-            json(&c.tags).into(),
-            serde_json::Value::Object(c.custom_fields.clone()).into(),
+            jv(backend, &c.tags),
+            jv(backend, &c.custom_fields),
             c.last_contacted_at.into(),
             sort_key(&c.display_name).into(),
             c.created_at.into(),
             c.updated_at.into(),
         ]);
-        if let Some(link) = &l.link {
+        if let Some(link) = l.link {
             links.push(vec![
                 link.company_id.into(),
                 link.contact_id.into(),
@@ -192,7 +222,7 @@ pub(crate) async fn bulk_insert(tx: &mut Tx, companies: &[Company], contacts: &[
                 c.created_at.into(),
             ]);
         }
-        derive("contact", c.id, &c.phones, &c.emails, &c.tags, l.search_body.clone());
+        derive("contact", c.id, &c.phones, &c.emails, &c.tags, l.search_body.to_owned());
     }
     insert_rows(
         tx,

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::bulk_load::{ContactLoad, bulk_insert, insert_rows};
+use crate::bulk_load::{ContactRef, bulk_insert, insert_rows};
 use crate::clients::{link_in_tx, search_table, write_company, write_contact};
 use crate::db::{Backend, Params};
 use crate::platform::insert_audit;
@@ -604,15 +604,11 @@ impl ImportStore for SqlStore {
             match w {
                 ImportWrite::NewCompany { company, .. } => {
                     changes.push(change("company", company.id, "created", None, company.version));
-                    companies.push(company.clone());
+                    companies.push(company);
                 }
                 ImportWrite::NewContact { contact, body, link } => {
                     changes.push(change("contact", contact.id, "created", None, contact.version));
-                    contacts.push(ContactLoad {
-                        contact: contact.clone(),
-                        link: link.clone(),
-                        search_body: body.clone(),
-                    });
+                    contacts.push(ContactRef { contact, link: link.as_ref(), search_body: body });
                 }
                 _ => {}
             }
