@@ -143,7 +143,7 @@ where
     let result = loop {
         match poll().await {
             Ok(true) => break Ok(()),
-            Ok(false) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Ok(false) => tokio::time::sleep(Duration::from_millis(50)).await,
             Err(e) => break Err(e),
         }
     };
