@@ -269,7 +269,7 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 }
 
 /// Turns validation errors into one readable line per field.
-fn explain(e: clientele_core::Error) -> anyhow::Error {
+pub(crate) fn explain(e: clientele_core::Error) -> anyhow::Error {
     match e {
         clientele_core::Error::Validation(v) => {
             anyhow::anyhow!(v.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("\n"))

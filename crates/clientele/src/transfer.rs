@@ -14,6 +14,7 @@ use clientele_core::domain::import_map::ImportEntity;
 use clientele_core::service::{NewImport, Services};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::cli::explain;
 use crate::config::Config;
 use crate::startup;
 
@@ -107,15 +108,6 @@ async fn acting(services: &Services, email: Option<&str>) -> anyhow::Result<Acto
         .await
         .map_err(anyhow::Error::new)?
         .context("the user is not active")
-}
-
-fn explain(e: clientele_core::Error) -> anyhow::Error {
-    match e {
-        clientele_core::Error::Validation(v) => {
-            anyhow::anyhow!(v.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("\n"))
-        }
-        other => anyhow::Error::new(other),
-    }
 }
 
 fn bar(total: u64) -> ProgressBar {
@@ -264,7 +256,8 @@ pub async fn import(cfg: Config, args: ImportArgs) -> anyhow::Result<()> {
     if done.rejected + done.skipped > 0 {
         match &args.report {
             Some(path) => {
-                let (_, _, bytes) = services.import_report_file(&actor, id, "csv").await.map_err(explain)?;
+                let (_, _, bytes) =
+                    services.import_report_file(&actor, id, "csv", ["Row", "Reasons"]).await.map_err(explain)?;
                 std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
                 println!("Report of the rows not imported: {}", path.display());
             }

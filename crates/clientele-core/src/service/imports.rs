@@ -22,7 +22,7 @@ use crate::authz::{Action, Actor, Area, Ownership, RecordKind, Scope, check_area
 use crate::domain::audit;
 use crate::domain::client::{Company, CompanyLink, Contact, RecordMeta, parse_role, sort_key};
 use crate::domain::custom_field::CustomFieldDef;
-use crate::domain::export::StoredFile;
+use crate::domain::export::{ExportFormat, StoredFile};
 use crate::domain::import::{
     CellError, ColumnInfo, Import, ImportAnalysis, ImportReject, ImportSettings, ImportStatus, RowContext, SavedPreset,
     UserDirectory, locate, read_row,
@@ -1393,67 +1393,66 @@ impl Services {
     }
 
     /// The report as a file: row number, reasons, then the row's cells under the file's
-    /// headers. `format` is `csv` or `xlsx`.
+    /// headers. `format` is `csv` or `xlsx`; `labels` name the first two columns (in the
+    /// reader's language).
     pub async fn import_report_file(
         &self,
         actor: &Actor,
         id: Uuid,
         format: &str,
+        labels: [&str; 2],
     ) -> Result<(String, &'static str, Vec<u8>)> {
         let i = self.import_for(actor, id).await?;
-        let mut headers = vec!["Row".to_owned(), "Reasons".to_owned()];
-        headers.extend(i.analysis.columns.iter().map(|c| c.header.clone()));
-        let reasons = |r: &ImportReject| {
-            r.errors
-                .iter()
-                .map(|e| match &e.header {
-                    Some(h) => format!("{h}: {}", e.message),
-                    None => e.message.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
+        let (ext, content_type) = match format {
+            "csv" => ("csv", ExportFormat::Csv.content_type()),
+            "xlsx" => ("xlsx", ExportFormat::Xlsx.content_type()),
+            other => return Err(Error::invalid("format", format!("`{other}`: the report comes as csv or xlsx"))),
         };
-        let stem = i.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&i.file_name).to_owned();
+        let mut headers: Vec<String> = labels.iter().map(|l| (*l).to_owned()).collect();
+        headers.extend(i.analysis.columns.iter().map(|c| c.header.clone()));
+        let mut rows: Vec<Vec<String>> = Vec::new();
         let mut after = 0;
-        match format {
-            "csv" => {
-                let mut w = clientele_io::CsvOut::new(Vec::new(), b',', true);
-                w.write_row(headers.iter()).map_err(|e| Error::Internal(e.into()))?;
-                loop {
-                    let page = self.store.import_rejects(id, after, 1000).await?;
-                    let Some(last) = page.last() else { break };
-                    after = last.row_number;
-                    for r in &page {
-                        let mut cells = vec![r.row_number.to_string(), reasons(r)];
-                        cells.extend(r.cells.iter().cloned());
-                        w.write_row(cells.iter()).map_err(|e| Error::Internal(e.into()))?;
-                    }
-                }
-                let bytes = w.finish().map_err(|e| Error::Internal(e.into()))?;
-                Ok((format!("{stem}-report.csv"), "text/csv; charset=utf-8", bytes))
+        loop {
+            let page = self.store.import_rejects(id, after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.row_number;
+            for r in page {
+                let reasons = r
+                    .errors
+                    .iter()
+                    .map(|e| match &e.header {
+                        Some(h) => format!("{h}: {}", e.message),
+                        None => e.message.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut cells = vec![r.row_number.to_string(), reasons];
+                cells.extend(r.cells);
+                rows.push(cells);
             }
-            "xlsx" => {
-                let mut w = clientele_io::XlsxOut::new("Report").map_err(|e| Error::Internal(e.into()))?;
-                w.write_header(&headers).map_err(|e| Error::Internal(e.into()))?;
-                loop {
-                    let page = self.store.import_rejects(id, after, 1000).await?;
-                    let Some(last) = page.last() else { break };
-                    after = last.row_number;
-                    for r in &page {
-                        let mut cells = vec![r.row_number.to_string(), reasons(r)];
-                        cells.extend(r.cells.iter().cloned());
-                        w.write_row(cells.iter()).map_err(|e| Error::Internal(e.into()))?;
-                    }
-                }
-                let bytes = w.finish().map_err(|e| Error::Internal(e.into()))?;
-                Ok((
-                    format!("{stem}-report.xlsx"),
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    bytes,
-                ))
-            }
-            other => Err(Error::invalid("format", format!("`{other}`: the report comes as csv or xlsx"))),
         }
+        let io = |e: std::io::Error| Error::Internal(e.into());
+        let bytes = if ext == "csv" {
+            let mut w = clientele_io::CsvOut::new(Vec::new(), b',', true);
+            for r in std::iter::once(&headers).chain(rows.iter()) {
+                w.write_row(r.iter()).map_err(io)?;
+            }
+            w.finish().map_err(io)?
+        } else {
+            tokio::task::spawn_blocking(move || {
+                let mut w = clientele_io::XlsxOut::new("Report")?;
+                w.write_header(&headers)?;
+                for r in &rows {
+                    w.write_row(r.iter())?;
+                }
+                w.finish()
+            })
+            .await
+            .map_err(|e| Error::Internal(anyhow::anyhow!("writing the report: {e}")))?
+            .map_err(io)?
+        };
+        let stem = i.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&i.file_name);
+        Ok((format!("{stem}-report.{ext}"), content_type, bytes))
     }
 
     pub(crate) async fn import_failed(&self, id: Uuid, msg: &str) -> Result<()> {

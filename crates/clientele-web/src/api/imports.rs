@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::with_etag;
 use crate::auth::ApiUser;
+use crate::download::{attachment, stream_file};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, IfMatch};
 use crate::state::AppState;
@@ -212,23 +213,10 @@ pub async fn import_report(
             Ok(Json(rows).into_response())
         }
         f => {
-            let (name, ctype, bytes) = s.import_report_file(&u.actor, id, f).await?;
+            let (name, ctype, bytes) = s.import_report_file(&u.actor, id, f, ["Row", "Reasons"]).await?;
             Ok(attachment(&name, ctype, Body::from(bytes)))
         }
     }
-}
-
-fn attachment(name: &str, content_type: &str, body: Body) -> Response {
-    let mut r = Response::new(body);
-    let h = r.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -308,29 +296,6 @@ pub async fn download_export(
     let s = state.services().clone();
     let file = s.export_file(&u.actor, id).await?;
     Ok(stream_file(s, &file))
-}
-
-/// Streams a stored file chunk by chunk.
-pub fn stream_file(
-    s: clientele_core::service::Services,
-    file: &clientele_core::domain::export::StoredFile,
-) -> Response {
-    let file_id = file.id;
-    let stream = futures_util::stream::unfold(0_i64, move |seq| {
-        let s = s.clone();
-        async move {
-            match s.file_chunk(file_id, seq).await {
-                Ok(Some(c)) => Some((Ok::<_, std::io::Error>(bytes::Bytes::from(c)), seq + 1)),
-                Ok(None) => None,
-                Err(e) => Some((Err(std::io::Error::other(e.to_string())), i64::MAX)),
-            }
-        }
-    });
-    let mut r = attachment(&file.name, &file.content_type, Body::from_stream(stream));
-    if let Ok(v) = HeaderValue::from_str(&file.size.to_string()) {
-        r.headers_mut().insert(header::CONTENT_LENGTH, v);
-    }
-    r
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

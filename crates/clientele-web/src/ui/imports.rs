@@ -6,7 +6,7 @@ use askama::Template;
 use axum::body::{Body, Bytes};
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use clientele_core::domain::export::{ExportFormat, ExportRequest, ExportStatus};
 use clientele_core::domain::import::{DuplicatePolicy, Import, ImportReject, ImportSettings, ImportStatus};
@@ -21,6 +21,7 @@ use super::clients_common::{Pairs, fmt_time, show, users};
 use super::settings::Errs;
 use super::{Chrome, error_page, is_htmx, redirect_with_flash, render};
 use crate::auth::{Authenticated, WebUser};
+use crate::download::{attachment, stream_file};
 use crate::state::AppState;
 
 /// Largest file the upload form accepts.
@@ -952,112 +953,12 @@ pub async fn undo(
     }
 }
 
-/// Every rejected and skipped row, in file order.
-async fn all_rejects(state: &AppState, user: &Authenticated, id: Uuid) -> Result<Vec<ImportReject>, Error> {
-    let mut out: Vec<ImportReject> = Vec::new();
-    let mut after = 0_i64;
-    loop {
-        let page = state.services().import_report(&user.actor, id, after, 10_000).await?;
-        let Some(last) = page.last().map(|r| r.row_number) else { break };
-        let n = page.len();
-        out.extend(page);
-        if n < 10_000 || last <= after {
-            break;
-        }
-        after = last;
-    }
-    Ok(out)
-}
-
-fn report_rows(c: &Chrome, i: &Import, rejects: Vec<ImportReject>) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut head = vec![c.t.get("imp-report-row"), c.t.get("imp-report-reasons")];
-    head.extend(i.analysis.columns.iter().map(|col| col.header.clone()));
-    let rows = rejects
-        .into_iter()
-        .map(|r| {
-            let reasons = r
-                .errors
-                .iter()
-                .map(|e| match &e.header {
-                    Some(h) => format!("{h}: {}", e.message),
-                    None => e.message.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            let mut row = vec![r.row_number.to_string(), reasons];
-            row.extend(r.cells);
-            row
-        })
-        .collect();
-    (head, rows)
-}
-
-fn attachment(name: &str, content_type: &str, body: Body) -> Response {
-    let mut r = Response::new(body);
-    let h = r.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    let ascii: String =
-        name.chars().map(|ch| if ch.is_ascii_alphanumeric() || "-_.".contains(ch) { ch } else { '_' }).collect();
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::auth::urlencode(name));
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
-}
-
-/// A CSV file (with a byte order mark, so that Excel reads the UTF-8 text as such).
-fn csv_bytes(head: &[String], rows: &[Vec<String>]) -> std::io::Result<Vec<u8>> {
-    let mut w = clientele_io::CsvOut::new(Vec::new(), b',', true);
-    w.write_row(head.iter())?;
-    for r in rows {
-        w.write_row(r.iter())?;
-    }
-    w.finish()
-}
-
-fn report_name(i: &Import, ext: &str) -> String {
-    let stem = i.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&i.file_name);
-    format!("{stem}-report.{ext}")
-}
-
-async fn report_download(state: AppState, headers: HeaderMap, user: Authenticated, id: Uuid, xlsx: bool) -> Response {
-    let i = match state.services().get_import(&user.actor, id).await {
-        Ok(i) => i,
-        Err(e) => return error_page(&state, &headers, Some(&user), e),
-    };
-    let rejects = match all_rejects(&state, &user, id).await {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, &headers, Some(&user), e),
-    };
+async fn report_download(state: AppState, headers: HeaderMap, user: Authenticated, id: Uuid, format: &str) -> Response {
     let c = Chrome::anonymous(&state, &headers, "imp-title");
-    let (head, rows) = report_rows(&c, &i, rejects);
-    let written = if xlsx {
-        tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
-            let mut w = clientele_io::XlsxOut::new("Report")?;
-            w.write_header(&head)?;
-            for r in &rows {
-                w.write_row(r.iter())?;
-            }
-            w.finish()
-        })
-        .await
-        .map_err(std::io::Error::other)
-        .and_then(|r| r)
-    } else {
-        csv_bytes(&head, &rows)
-    };
-    match written {
-        Ok(bytes) => {
-            let (ext, ct) = if xlsx {
-                ("xlsx", ExportFormat::Xlsx.content_type())
-            } else {
-                ("csv", ExportFormat::Csv.content_type())
-            };
-            attachment(&report_name(&i, ext), ct, Body::from(bytes))
-        }
-        Err(e) => error_page(&state, &headers, Some(&user), Error::Internal(anyhow::Error::new(e))),
+    let labels = [c.t.get("imp-report-row"), c.t.get("imp-report-reasons")];
+    match state.services().import_report_file(&user.actor, id, format, [&labels[0], &labels[1]]).await {
+        Ok((name, content_type, bytes)) => attachment(&name, content_type, Body::from(bytes)),
+        Err(e) => error_page(&state, &headers, Some(&user), e),
     }
 }
 
@@ -1067,7 +968,7 @@ pub async fn report_csv(
     WebUser(user): WebUser,
     Path(id): Path<Uuid>,
 ) -> Response {
-    report_download(state, headers, user, id, false).await
+    report_download(state, headers, user, id, "csv").await
 }
 
 pub async fn report_xlsx(
@@ -1076,7 +977,7 @@ pub async fn report_xlsx(
     WebUser(user): WebUser,
     Path(id): Path<Uuid>,
 ) -> Response {
-    report_download(state, headers, user, id, true).await
+    report_download(state, headers, user, id, "xlsx").await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1313,22 +1214,5 @@ pub async fn export_download(
         Ok(f) => f,
         Err(e) => return error_page(&state, &headers, Some(&user), e),
     };
-    let services = state.services().clone();
-    let file_id = file.id;
-    let stream = futures_util::stream::unfold(Some(0_i64), move |seq| {
-        let services = services.clone();
-        async move {
-            let seq = seq?;
-            match services.file_chunk(file_id, seq).await {
-                Ok(Some(chunk)) => Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), Some(seq + 1))),
-                Ok(None) => None,
-                Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
-            }
-        }
-    });
-    let mut r = attachment(&file.name, &file.content_type, Body::from_stream(stream));
-    if let Ok(v) = HeaderValue::from_str(&file.size.to_string()) {
-        r.headers_mut().insert(header::CONTENT_LENGTH, v);
-    }
-    r
+    stream_file(state.services().clone(), &file)
 }
