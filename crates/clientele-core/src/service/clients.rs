@@ -258,6 +258,15 @@ impl Services {
         self.store.insert_notifications(&list).await
     }
 
+    /// What the search index holds for a contact: its fields and its primary company's name.
+    pub(crate) async fn contact_search_body(&self, c: &Contact) -> Result<String> {
+        let company = match c.company_id {
+            Some(id) => self.store.get_company(id).await?,
+            None => None,
+        };
+        Ok(c.search_body(company.as_ref().map(|c| c.name.as_str())))
+    }
+
     fn default_owner(actor: &Actor, given: Option<Uuid>) -> Option<Uuid> {
         given.or((actor.kind != ActorKind::System).then_some(actor.user_id))
     }
@@ -419,11 +428,7 @@ impl Services {
         next.version += 1;
         next.deleted_at = None;
         next.updated_at = now();
-        let company = match next.company_id {
-            Some(c) => self.store.get_company(c).await?,
-            None => None,
-        };
-        let body = next.search_body(company.as_ref().map(|c| c.name.as_str()));
+        let body = self.contact_search_body(&next).await?;
         let audit = audit_entry(actor, "restore", "contact", id, audit::diff(&to_json(&current), &to_json(&next)));
         self.store.update_contact(&next, current.version, &body, &audit).await?;
         self.get_contact(actor, id).await
@@ -790,11 +795,7 @@ impl Services {
         p.into_result()?;
         next.version = survivor.version + 1;
         next.updated_at = now();
-        let company = match next.company_id {
-            Some(c) => self.store.get_company(c).await?,
-            None => None,
-        };
-        let body = next.search_body(company.as_ref().map(|c| c.name.as_str()));
+        let body = self.contact_search_body(&next).await?;
         let mut changes = audit::diff(&to_json(&survivor), &to_json(&next));
         if let Some(m) = changes.as_object_mut() {
             m.insert("merged_from".into(), serde_json::json!({"new": loser.id}));

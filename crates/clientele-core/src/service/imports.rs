@@ -243,17 +243,14 @@ fn update_contact_from(
     }
     merge_common(&mut c.phones, &incoming.phones, &mut c.emails, &incoming.emails, &mut c.tags, &incoming.tags);
     merge_address(&mut c.address, &incoming.address, "contact", &ow);
-    for d in &incoming.important_dates {
-        if !c.important_dates.iter().any(|x| x.kind == d.kind) || ow(&format!("contact.{}", d.kind)) {
-            c.important_dates.retain(|x| x.kind != d.kind);
-            c.important_dates.push(d.clone());
-        }
-    }
-    for (k, v) in &incoming.custom_fields {
-        if !c.custom_fields.contains_key(k) || ow(&format!("contact.custom.{k}")) {
-            c.custom_fields.insert(k.clone(), v.clone());
-        }
-    }
+    merge_dates_and_fields(
+        &mut c.important_dates,
+        &incoming.important_dates,
+        &mut c.custom_fields,
+        &incoming.custom_fields,
+        "contact",
+        &ow,
+    );
     if c.company_id.is_none() {
         c.company_id = company;
     }
@@ -287,17 +284,14 @@ fn update_company_from(existing: &Company, incoming: &Company, present: &[String
     }
     merge_common(&mut c.phones, &incoming.phones, &mut c.emails, &incoming.emails, &mut c.tags, &incoming.tags);
     merge_address(&mut c.address, &incoming.address, "company", &ow);
-    for d in &incoming.important_dates {
-        if !c.important_dates.iter().any(|x| x.kind == d.kind) || ow(&format!("company.{}", d.kind)) {
-            c.important_dates.retain(|x| x.kind != d.kind);
-            c.important_dates.push(d.clone());
-        }
-    }
-    for (k, v) in &incoming.custom_fields {
-        if !c.custom_fields.contains_key(k) || ow(&format!("company.custom.{k}")) {
-            c.custom_fields.insert(k.clone(), v.clone());
-        }
-    }
+    merge_dates_and_fields(
+        &mut c.important_dates,
+        &incoming.important_dates,
+        &mut c.custom_fields,
+        &incoming.custom_fields,
+        "company",
+        &ow,
+    );
     c
 }
 
@@ -326,6 +320,29 @@ fn merge_common(
     for t in new_tags {
         if !tags.iter().any(|o| o.to_lowercase() == t.to_lowercase()) {
             tags.push(t.clone());
+        }
+    }
+}
+
+/// Important dates (one per kind) and custom fields: filled when missing, replaced when the
+/// field is to be overwritten.
+fn merge_dates_and_fields(
+    dates: &mut Vec<crate::domain::client::ImportantDate>,
+    new_dates: &[crate::domain::client::ImportantDate],
+    fields: &mut serde_json::Map<String, Value>,
+    new_fields: &serde_json::Map<String, Value>,
+    side: &str,
+    ow: &dyn Fn(&str) -> bool,
+) {
+    for d in new_dates {
+        if !dates.iter().any(|x| x.kind == d.kind) || ow(&format!("{side}.{}", d.kind)) {
+            dates.retain(|x| x.kind != d.kind);
+            dates.push(d.clone());
+        }
+    }
+    for (k, v) in new_fields {
+        if !fields.contains_key(k) || ow(&format!("{side}.custom.{k}")) {
+            fields.insert(k.clone(), v.clone());
         }
     }
 }
@@ -1053,21 +1070,24 @@ impl Services {
     }
 
     /// The record a duplicate refers to, as stored or as pending earlier in this batch.
+    /// The id of the record a duplicate refers to: the existing one, or the one an earlier
+    /// row of the file made (committed by an earlier batch), found by the matching point.
+    async fn duplicate_id(&self, dup: &DuplicateOf, entity_type: &str) -> Result<Option<Uuid>> {
+        if let Some(id) = dup.existing_id {
+            return Ok(Some(id));
+        }
+        let (k, v) = dup.matched.split_once(' ').unwrap_or_default();
+        Ok(self
+            .store
+            .find_points(&[(k.to_owned(), v.to_owned())])
+            .await?
+            .into_iter()
+            .find(|(_, _, t, _)| t == entity_type)
+            .map(|(_, _, _, id)| id))
+    }
+
     async fn existing_contact(&self, dup: &DuplicateOf) -> Result<Option<Contact>> {
-        let id = match dup.existing_id {
-            Some(id) => Some(id),
-            None => {
-                // An earlier row: committed (an earlier batch) or pending in this batch.
-                let (k, v) = dup.matched.split_once(' ').unwrap_or_default();
-                self.store
-                    .find_points(&[(k.to_owned(), v.to_owned())])
-                    .await?
-                    .into_iter()
-                    .find(|(_, _, t, _)| t == "contact")
-                    .map(|(_, _, _, id)| id)
-            }
-        };
-        match id {
+        match self.duplicate_id(dup, "contact").await? {
             Some(id) => Ok(self.store.get_contact(id).await?.filter(|c| c.deleted_at.is_none())),
             None => Ok(None),
         }
@@ -1158,7 +1178,13 @@ impl Services {
                     role: role.clone(),
                     is_primary: true,
                 });
-                let body = next.search_body(None);
+                // Indexed with its company's name: the row's when the row's company is the one
+                // linked now (it may be created by this very batch), the stored one otherwise.
+                let row_company = company.as_ref().filter(|c| !c.name.is_empty() && link.is_some());
+                let body = match row_company {
+                    Some(c) => next.search_body(Some(&c.name)),
+                    None => self.contact_search_body(&next).await?,
+                };
                 if pl.preview {
                     preview.contact = Some(to_json(&next));
                 }
@@ -1206,39 +1232,24 @@ impl Services {
             return Err(Error::invalid("company.name", "a company needs a name"));
         };
         let mut writes = Vec::new();
-        // Same tax number, same contact point, or the same name: the same company.
-        let mut dup = None;
-        if let Some(t) = &company.tax_number {
-            if pl.company_taxes.contains_key(t) {
-                dup = Some(DuplicateOf {
-                    row: Some(0),
-                    existing_id: pl.company_taxes.get(t).copied(),
-                    matched: format!("tax_number {t}"),
-                });
-            } else if let Some(id) = base_taxes.get(t) {
-                dup = Some(DuplicateOf { row: None, existing_id: Some(*id), matched: format!("tax_number {t}") });
-            }
-        }
+        // Same tax number, same contact point, or the same name: the same company (found in
+        // the base, or made by an earlier row of this import).
+        let known = |key: &str, local: &HashMap<String, Uuid>, base: &HashMap<String, Uuid>, what: String| {
+            local.get(key).or_else(|| base.get(key)).map(|id| DuplicateOf {
+                row: None,
+                existing_id: Some(*id),
+                matched: what,
+            })
+        };
+        let mut dup = company
+            .tax_number
+            .as_ref()
+            .and_then(|t| known(t, &pl.company_taxes, base_taxes, format!("tax_number {t}")));
         if dup.is_none() {
             dup = Self::find_duplicate(pl, "company", &points_of(&company.phones, &company.emails), owners);
         }
-        let n = sort_key(&company.name);
         if dup.is_none() {
-            if let Some(id) = pl.company_names.get(&n) {
-                dup = Some(DuplicateOf {
-                    row: Some(0),
-                    existing_id: Some(*id),
-                    matched: format!("name {}", company.name),
-                });
-            } else if let Some(id) = base_names.get(&n) {
-                dup =
-                    Some(DuplicateOf { row: None, existing_id: Some(*id), matched: format!("name {}", company.name) });
-            }
-        }
-        if let Some(d) = &mut dup
-            && d.row == Some(0)
-        {
-            d.row = None; // created earlier by this import: reported by its record
+            dup = known(&sort_key(&company.name), &pl.company_names, base_names, format!("name {}", company.name));
         }
         preview.duplicate = dup.clone();
         let company_id;
@@ -1246,20 +1257,7 @@ impl Services {
         match (&dup, pl.settings.duplicates) {
             (Some(_), crate::domain::import::DuplicatePolicy::Skip) => return Ok((RowAction::Skip, writes)),
             (Some(d), crate::domain::import::DuplicatePolicy::Update) => {
-                let id = match d.existing_id {
-                    Some(id) => Some(id),
-                    None => self
-                        .store
-                        .find_points(&[d
-                            .matched
-                            .split_once(' ')
-                            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                            .unwrap_or_default()])
-                        .await?
-                        .into_iter()
-                        .find(|(_, _, t, _)| t == "company")
-                        .map(|(_, _, _, id)| id),
-                };
+                let id = self.duplicate_id(d, "company").await?;
                 let existing = match id {
                     Some(id) => self.store.get_company(id).await?.filter(|c| c.deleted_at.is_none()),
                     None => None,
@@ -1529,17 +1527,14 @@ impl Services {
         // before the next is planned, so that it finds the records the batch created.
         let overlap = i.settings.duplicates != crate::domain::import::DuplicatePolicy::Update;
         let mut writing: Option<tokio::task::JoinHandle<Result<()>>> = None;
+        let mut cancelled = false;
         while let Some(batch) = rx.recv().await {
             let rows = batch.map_err(|m| Error::invalid("file", m))?;
             let plans = self.plan(&mut pl, rows).await?;
             if let Some(w) = writing.take() {
-                w.await.map_err(|e| Error::Internal(anyhow::anyhow!("writing a batch: {e}")))??;
-                lease.keep(self).await?;
-                // Cancelled from the UI or API: stop after the batch in hand.
-                if self.store.get_import(id).await?.is_some_and(|x| x.status == ImportStatus::Cancelled) {
-                    drop(rx);
-                    let _ = producer.await;
-                    return Ok(());
+                cancelled = self.batch_written(w, lease, id).await?;
+                if cancelled {
+                    break;
                 }
             }
             let (s, a, imp) = (self.clone(), actor.clone(), i.clone());
@@ -1547,19 +1542,20 @@ impl Services {
             if overlap {
                 writing = Some(task);
             } else {
-                task.await.map_err(|e| Error::Internal(anyhow::anyhow!("writing a batch: {e}")))??;
-                lease.keep(self).await?;
-                if self.store.get_import(id).await?.is_some_and(|x| x.status == ImportStatus::Cancelled) {
-                    drop(rx);
-                    let _ = producer.await;
-                    return Ok(());
+                cancelled = self.batch_written(task, lease, id).await?;
+                if cancelled {
+                    break;
                 }
             }
         }
         if let Some(w) = writing.take() {
-            w.await.map_err(|e| Error::Internal(anyhow::anyhow!("writing a batch: {e}")))??;
+            cancelled = self.batch_written(w, lease, id).await?;
         }
+        drop(rx);
         let _ = producer.await;
+        if cancelled {
+            return Ok(());
+        }
         let current = self.store.get_import(id).await?.ok_or(Error::NotFound("import"))?;
         if current.status == ImportStatus::Cancelled {
             return Ok(());
@@ -1571,6 +1567,14 @@ impl Services {
         done.updated_at = now();
         self.store.save_import(&done, current.version).await?;
         Ok(())
+    }
+
+    /// Waits for a batch being written, renews the lease, and tells whether the import was
+    /// cancelled meanwhile (from the UI or the API: it stops after the batch in hand).
+    async fn batch_written(&self, task: tokio::task::JoinHandle<Result<()>>, lease: &Lease, id: Uuid) -> Result<bool> {
+        task.await.map_err(|e| Error::Internal(anyhow::anyhow!("writing a batch: {e}")))??;
+        lease.keep(self).await?;
+        Ok(self.store.get_import(id).await?.is_some_and(|x| x.status == ImportStatus::Cancelled))
     }
 
     async fn apply_plans(&self, actor: &Actor, i: &Import, mut plans: Vec<RowPlan>) -> Result<()> {
@@ -1747,7 +1751,7 @@ impl Services {
                                     cur.id,
                                     audit::diff(&to_json(&cur), &to_json(&old)),
                                 );
-                                let body = old.search_body(None);
+                                let body = self.contact_search_body(&old).await?;
                                 self.store.update_contact(&old, cur.version, &body, &a).await?;
                                 true
                             }
