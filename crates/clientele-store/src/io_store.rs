@@ -211,27 +211,17 @@ impl JobStore for SqlStore {
     }
 
     async fn list_jobs(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>> {
-        let rows: Vec<JobRow> = match status {
-            Some(s) => {
-                self.db
-                    .fetch_all(
-                        &format!(
-                            "SELECT {JOB_COLS} FROM jobs WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
-                        ),
-                        args![s.as_str(), i64::from(limit)],
-                    )
-                    .await
-            }
-            None => {
-                self.db
-                    .fetch_all(
-                        &format!("SELECT {JOB_COLS} FROM jobs ORDER BY created_at DESC, id DESC LIMIT $1"),
-                        args![i64::from(limit)],
-                    )
-                    .await
-            }
-        }
-        .map_err(db_err("listing jobs"))?;
+        let mut p = Params::default();
+        let filter = status.map(|st| format!("WHERE status = {}", p.push(st.as_str()))).unwrap_or_default();
+        let limit = p.push(i64::from(limit));
+        let rows: Vec<JobRow> = self
+            .db
+            .fetch_all(
+                &format!("SELECT {JOB_COLS} FROM jobs {filter} ORDER BY created_at DESC, id DESC LIMIT {limit}"),
+                p.0,
+            )
+            .await
+            .map_err(db_err("listing jobs"))?;
         rows.into_iter().map(Job::try_from).collect()
     }
 
@@ -515,27 +505,17 @@ impl ImportStore for SqlStore {
     }
 
     async fn list_imports(&self, created_by: Option<Uuid>, limit: u32) -> Result<Vec<Import>> {
-        let rows: Vec<ImportRow> = match created_by {
-            Some(u) => {
-                self.db
-                    .fetch_all(
-                        &format!(
-                            "SELECT {IMPORT_COLS} FROM imports WHERE created_by = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
-                        ),
-                        args![u, i64::from(limit)],
-                    )
-                    .await
-            }
-            None => {
-                self.db
-                    .fetch_all(
-                        &format!("SELECT {IMPORT_COLS} FROM imports ORDER BY created_at DESC, id DESC LIMIT $1"),
-                        args![i64::from(limit)],
-                    )
-                    .await
-            }
-        }
-        .map_err(db_err("listing imports"))?;
+        let mut p = Params::default();
+        let filter = created_by.map(|u| format!("WHERE created_by = {}", p.push(u))).unwrap_or_default();
+        let limit = p.push(i64::from(limit));
+        let rows: Vec<ImportRow> = self
+            .db
+            .fetch_all(
+                &format!("SELECT {IMPORT_COLS} FROM imports {filter} ORDER BY created_at DESC, id DESC LIMIT {limit}"),
+                p.0,
+            )
+            .await
+            .map_err(db_err("listing imports"))?;
         rows.into_iter().map(Import::try_from).collect()
     }
 
@@ -698,27 +678,21 @@ impl ImportStore for SqlStore {
     }
 
     async fn import_changes(&self, import_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<ImportChange>> {
-        let rows: Vec<ChangeRow> = match after {
-            Some(a) => {
-                self.db
-                    .fetch_all(
-                        "SELECT entity_type, entity_id, action, before, version FROM import_changes \
-                         WHERE import_id = $1 AND entity_id > $2 ORDER BY entity_id LIMIT $3",
-                        args![import_id, a, i64::from(limit)],
-                    )
-                    .await
-            }
-            None => {
-                self.db
-                    .fetch_all(
-                        "SELECT entity_type, entity_id, action, before, version FROM import_changes \
-                         WHERE import_id = $1 ORDER BY entity_id LIMIT $2",
-                        args![import_id, i64::from(limit)],
-                    )
-                    .await
-            }
-        }
-        .map_err(db_err("reading an import's changes"))?;
+        let mut p = Params::default();
+        let import = p.push(import_id);
+        let after = after.map(|a| format!("AND entity_id > {}", p.push(a))).unwrap_or_default();
+        let limit = p.push(i64::from(limit));
+        let rows: Vec<ChangeRow> = self
+            .db
+            .fetch_all(
+                &format!(
+                    "SELECT entity_type, entity_id, action, before, version FROM import_changes \
+                     WHERE import_id = {import} {after} ORDER BY entity_id LIMIT {limit}"
+                ),
+                p.0,
+            )
+            .await
+            .map_err(db_err("reading an import's changes"))?;
         Ok(rows
             .into_iter()
             .map(|r| ImportChange {
@@ -866,26 +840,18 @@ impl ImportStore for SqlStore {
     }
 
     async fn list_presets(&self, entity: Option<&str>) -> Result<Vec<SavedPreset>> {
-        let rows: Vec<PresetRow> = match entity {
-            Some(e) => {
-                self.db
-                    .fetch_all(
-                        "SELECT id, name, entity, definition, created_by, created_at FROM import_presets \
-                         WHERE entity = $1 ORDER BY name",
-                        args![e.to_owned()],
-                    )
-                    .await
-            }
-            None => {
-                self.db
-                    .fetch_all(
-                        "SELECT id, name, entity, definition, created_by, created_at FROM import_presets ORDER BY name",
-                        vec![],
-                    )
-                    .await
-            }
-        }
-        .map_err(db_err("listing import presets"))?;
+        let mut p = Params::default();
+        let filter = entity.map(|e| format!("WHERE entity = {}", p.push(e.to_owned()))).unwrap_or_default();
+        let rows: Vec<PresetRow> = self
+            .db
+            .fetch_all(
+                &format!(
+                    "SELECT id, name, entity, definition, created_by, created_at FROM import_presets {filter} ORDER BY name"
+                ),
+                p.0,
+            )
+            .await
+            .map_err(db_err("listing import presets"))?;
         rows.into_iter()
             .map(|r| {
                 Ok(SavedPreset {

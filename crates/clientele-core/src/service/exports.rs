@@ -379,7 +379,7 @@ impl Services {
         let req = e.request.clone();
         let contacts = req.entity == "contacts";
         let side = if contacts { "contact" } else { "company" };
-        let defs = self.store.list_custom_fields(Some(side)).await?;
+        let defs = self.cached_defs(side).await?;
         let users = UserDirectory::new(self.all_users().await?.into_iter().map(|u| (u.id, u.email, u.name)));
         // Columns: all built-in ones and every custom field, or those of the view.
         let mut keys: Vec<String> = Vec::new();

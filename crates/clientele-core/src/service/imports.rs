@@ -452,13 +452,16 @@ impl Services {
         }
     }
 
+    /// Custom field definitions (from the in-process cache the list pages use): the contacts',
+    /// the companies', and both as mapping targets.
     async fn custom_targets(&self) -> Result<(Vec<CustomFieldDef>, Vec<CustomFieldDef>, Vec<CustomTarget>)> {
-        let all = self.store.list_custom_fields(None).await?;
-        let targets = all
+        let contact = self.cached_defs("contact").await?;
+        let company = self.cached_defs("company").await?;
+        let targets = contact
             .iter()
+            .chain(company.iter())
             .map(|d| CustomTarget { entity: d.entity.clone(), key: d.key.clone(), label: d.label.clone() })
             .collect();
-        let (contact, company) = all.into_iter().partition(|d| d.entity == "contact");
         Ok((contact, company, targets))
     }
 
