@@ -157,7 +157,7 @@ impl From<CompanyRow> for Company {
     }
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Value {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
@@ -419,7 +419,7 @@ const EMPTY_NUMBER: f64 = -1.0e300;
 
 /// The SQL expression a list is sorted by, and how its cursor value is typed. Custom fields
 /// sort by their value, empty values first (ascending); keys are validated `[a-z0-9_]`.
-fn sort_column(sort: &Sort, backend: Backend, custom: Option<FieldType>) -> (String, SortKind) {
+pub(crate) fn sort_column(sort: &Sort, backend: Backend, custom: Option<FieldType>) -> (String, SortKind) {
     if let (Some(key), Some(t)) = (sort.field.strip_prefix("custom_fields."), custom) {
         let number = matches!(t, FieldType::Number | FieldType::Money);
         let path = if t == FieldType::Money { format!("'$.\"{key}\".amount'") } else { format!("'$.\"{key}\"'") };
@@ -449,7 +449,7 @@ fn sort_column(sort: &Sort, backend: Backend, custom: Option<FieldType>) -> (Str
 }
 
 /// The cursor value of a custom-field sort for one record, matching `sort_column`.
-fn custom_cursor(fields: &serde_json::Map<String, Value>, sort: &Sort, t: FieldType) -> Value {
+pub(crate) fn custom_cursor(fields: &serde_json::Map<String, Value>, sort: &Sort, t: FieldType) -> Value {
     let key = sort.field.trim_start_matches("custom_fields.");
     let v = fields.get(key);
     match t {
