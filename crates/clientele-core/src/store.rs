@@ -243,7 +243,7 @@ pub trait ClientStore: Send + Sync {
     ) -> Result<Vec<SearchHit>>;
     /// The team of a record's owner, for the permission checkpoint.
     async fn team_of_user(&self, user_id: Uuid) -> Result<Option<Uuid>>;
-    /// Moves everything that points at `loser` to `survivor` (contact persons for now; deals,
+    /// Moves everything that points at `loser` to `survivor` (contact persons and deals for now;
     /// tasks and activities as they arrive), writes the survivor, and marks the loser merged.
     async fn merge_contacts(
         &self,

@@ -950,6 +950,13 @@ impl ClientStore for SqlStore {
         .await
         .map_err(e())?;
         tx.execute("DELETE FROM company_contacts WHERE contact_id = $1", args![loser.id]).await.map_err(e())?;
+        // Deals follow the person.
+        tx.execute(
+            "UPDATE deals SET contact_id = $1, version = version + 1 WHERE contact_id = $2",
+            args![survivor.id, loser.id],
+        )
+        .await
+        .map_err(e())?;
         write_contact(&mut tx, survivor, Some(expected), body).await?;
         if let Some(company) = survivor.company_id {
             ensure_primary_link(&mut tx, company, survivor.id).await?;
@@ -985,6 +992,12 @@ impl ClientStore for SqlStore {
         .await
         .map_err(e())?;
         tx.execute("DELETE FROM company_contacts WHERE company_id = $1", args![loser.id]).await.map_err(e())?;
+        tx.execute(
+            "UPDATE deals SET company_id = $1, version = version + 1 WHERE company_id = $2",
+            args![survivor.id, loser.id],
+        )
+        .await
+        .map_err(e())?;
         tx.execute(
             "UPDATE contacts SET company_id = $1, version = version + 1 WHERE company_id = $2",
             args![survivor.id, loser.id],

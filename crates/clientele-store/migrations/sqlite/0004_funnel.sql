@@ -85,8 +85,8 @@ CREATE TABLE deals (
 -- The board: one index range per stage (newest activity first), also per owner; the
 -- per-stage counts and sums read only the covering index.
 CREATE INDEX deals_board ON deals (pipeline_id, stage_id, status, updated_at, id) WHERE deleted_at IS NULL;
-CREATE INDEX deals_board_owner ON deals (owner_id, pipeline_id, stage_id, status, updated_at, id) WHERE deleted_at IS NULL;
-CREATE INDEX deals_board_sums ON deals (pipeline_id, status, stage_id, currency, amount_minor) WHERE deleted_at IS NULL;
+CREATE INDEX deals_board_owner ON deals (owner_id, pipeline_id, stage_id, status, updated_at, id, currency, amount_minor) WHERE deleted_at IS NULL;
+CREATE INDEX deals_board_sums ON deals (pipeline_id, status, stage_id, currency, amount_minor, owner_id, id) WHERE deleted_at IS NULL;
 CREATE INDEX deals_stage ON deals (stage_id);
 CREATE INDEX deals_updated ON deals (updated_at, id);
 CREATE INDEX deals_created ON deals (created_at, id);

@@ -687,3 +687,30 @@ fn url_encode(s: &str) -> String {
         })
         .collect()
 }
+
+both!(merging_contacts_and_companies_moves_their_deals);
+async fn merging_contacts_and_companies_moves_their_deals(app: TestApp) {
+    let admin = app.admin().await;
+    let a = post(&admin, &app, "/contacts", json!({"first_name": "Ivan", "emails": ["ivan@a.test"]})).await;
+    let b = post(&admin, &app, "/contacts", json!({"first_name": "Ivan P.", "emails": ["ivan@b.test"]})).await;
+    let x = post(&admin, &app, "/companies", json!({"name": "Acme"})).await;
+    let y = post(&admin, &app, "/companies", json!({"name": "Acme Ltd"})).await;
+    let d =
+        post(&admin, &app, "/deals", json!({"title": "Trucks", "contact_id": b["id"], "company_id": y["id"]})).await;
+    let r =
+        send(&admin, &app, Method::POST, "/contacts/merge", Some(json!({"survivor_id": a["id"], "loser_id": b["id"]})))
+            .await;
+    ok(r, StatusCode::OK).await;
+    let r = send(
+        &admin,
+        &app,
+        Method::POST,
+        "/companies/merge",
+        Some(json!({"survivor_id": x["id"], "loser_id": y["id"]})),
+    )
+    .await;
+    ok(r, StatusCode::OK).await;
+    let now = get(&admin, &app, &format!("/deals/{}", id(&d))).await;
+    assert_eq!((now["contact_id"].clone(), now["company_id"].clone()), (a["id"].clone(), x["id"].clone()));
+    assert_eq!(now["version"], 3);
+}
