@@ -6,9 +6,11 @@ mod audit;
 mod auth;
 mod bulk;
 mod clients;
+mod deals;
 mod exports;
 mod fields;
 mod files;
+mod funnel;
 mod imports;
 pub mod jobs;
 mod teams;
@@ -18,8 +20,16 @@ mod users;
 pub use auth::{LoginOutcome, NewSessionCookie};
 pub use bulk::{BulkAction, BulkFailure, BulkRequest, BulkResult, BulkSelection};
 pub use clients::{CompanyView, ContactView, LinkRequest, ListRequest, MergeRequest, SearchResults};
+pub use deals::{
+    BOARD_SORT, Board, BoardColumn, BoardRequest, DealInput, DealItemInput, DealView, ItemsRequest, MoveRequest,
+    PaymentRequest,
+};
 pub use fields::{CreateFieldRequest, UpdateFieldRequest, ViewRequest};
 pub use files::FileWriter;
+pub use funnel::{
+    BASE_CURRENCY_KEY, BaseCurrencyRequest, CreatePipelineRequest, Currencies, DEFAULT_BASE_CURRENCY,
+    LossReasonRequest, RateRequest, StageInput, StageOrderRequest, StagePatch, UpdatePipelineRequest,
+};
 pub use imports::{DuplicateOf, NewImport, PresetList, PresetRequest, PreviewRow, RowAction};
 pub use teams::{CreateTeamRequest, UpdateTeamRequest};
 pub use tokens::{CreateTokenRequest, CreatedToken};
