@@ -83,18 +83,12 @@ pub async fn has_clients(services: &Services) -> anyhow::Result<bool> {
     Ok(!services.list_contacts(&Actor::system("demo"), &req).await?.data.is_empty())
 }
 
-/// Generates `scale` contacts owned by the demo sales people.
-pub async fn generate_clients(
-    services: &Services,
-    store: &clientele_store::SqlStore,
-    scale: usize,
-    region: &str,
-    seed: u64,
-) -> anyhow::Result<(usize, usize)> {
+/// The demo sales people (managers and heads), who own the generated records.
+async fn sales_people(services: &Services) -> anyhow::Result<Vec<Uuid>> {
     let actor = Actor::system("demo");
     let page = clientele_core::domain::page::PageRequest::parse(Some(500), None, Some("name"), &["name"], "name")
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let owners: Vec<Uuid> = services
+    Ok(services
         .list_users(&actor, &page, None)
         .await?
         .data
@@ -107,7 +101,31 @@ pub async fn generate_clients(
                 )
         })
         .map(|u| u.id)
-        .collect();
+        .collect())
+}
+
+/// `n` open deals in the first pipeline, written in bulk (benchmarks of the board).
+pub async fn generate_bulk_deals(
+    services: &Services,
+    store: &clientele_store::SqlStore,
+    n: usize,
+) -> anyhow::Result<usize> {
+    let actor = Actor::system("demo");
+    let Some(pipeline) = services.list_pipelines(&actor).await?.into_iter().find(|p| !p.archived) else {
+        return Ok(0);
+    };
+    Ok(store.generate_demo_deals(&pipeline, &sales_people(services).await?, n).await?)
+}
+
+/// Generates `scale` contacts owned by the demo sales people.
+pub async fn generate_clients(
+    services: &Services,
+    store: &clientele_store::SqlStore,
+    scale: usize,
+    region: &str,
+    seed: u64,
+) -> anyhow::Result<(usize, usize)> {
+    let owners = sales_people(services).await?;
     crate::demo_data::generate(services, store, scale, &owners, region, seed).await
 }
 
