@@ -6,7 +6,8 @@
 
 use std::sync::OnceLock;
 
-use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
+use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnostic};
+use typst::ecow::eco_format;
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
@@ -125,8 +126,17 @@ impl World for DocWorld {
     }
 }
 
+/// Only the data file exists: say so, rather than "file not found".
 fn not_found(id: FileId) -> FileError {
-    FileError::NotFound(id.vpath().get_with_slash().into())
+    match id.root() {
+        VirtualRoot::Package(spec) => FileError::Package(PackageError::Other(Some(eco_format!(
+            "{spec} cannot be used: document templates have no packages"
+        )))),
+        VirtualRoot::Project => FileError::Other(Some(eco_format!(
+            "{} cannot be read: a document template can read only {DATA_PATH}",
+            id.vpath().get_with_slash()
+        ))),
+    }
 }
 
 /// Compiles `template` against `data` (the JSON of a document) and exports the PDF.
