@@ -28,6 +28,9 @@ pub enum DocError {
     /// The template does not compile, or fails on the given data.
     #[error("the template cannot be used: {0}")]
     Template(TemplateError),
+    /// The logo is not an image typst can read (PNG, JPEG, GIF, WebP, SVG).
+    #[error("the logo cannot be used: {0}")]
+    Logo(String),
     /// Something that should not happen (unreadable bundled font, unserialisable data).
     #[error("document rendering failed: {0}")]
     Internal(String),
@@ -47,8 +50,13 @@ pub fn default_template(kind: DocumentKind) -> &'static str {
 /// Renders `doc` to PDF with `template` (typst markup), or with the built-in template of the
 /// document's kind when `None`.
 pub fn render_pdf(doc: &Document, template: Option<&str>) -> Result<Vec<u8>, DocError> {
+    if let Some(logo) = &doc.logo
+        && typst::visualize::ImageFormat::detect(logo).is_none()
+    {
+        return Err(DocError::Logo(LOGO_FORMATS.into()));
+    }
     let template = template.unwrap_or_else(|| default_template(doc.kind));
-    render::compile_pdf(template, payload(doc)?)
+    render::compile_pdf(template, payload(doc)?, doc.logo.as_deref())
 }
 
 /// Checks that `template` renders a document of `kind`: once with every field filled and once
@@ -56,9 +64,25 @@ pub fn render_pdf(doc: &Document, template: Option<&str>) -> Result<Vec<u8>, Doc
 /// The error says what is wrong and, when it can, where (line and column in the template).
 pub fn validate_template(kind: DocumentKind, template: &str) -> Result<(), DocError> {
     let full = sample_document(kind, "en");
-    render::compile_pdf(template, payload(&full)?)?;
-    render::compile_pdf(template, payload(&sample::minimal_document(kind))?)?;
+    render::compile_pdf(template, payload(&full)?, full.logo.as_deref())?;
+    render::compile_pdf(template, payload(&sample::minimal_document(kind))?, None)?;
     Ok(())
+}
+
+const LOGO_FORMATS: &str = "not a PNG, JPEG, GIF, WebP or SVG image";
+
+/// Checks that `logo` is an image that renders (PNG, JPEG, GIF, WebP or SVG), so a broken one
+/// is refused on upload rather than when a document is rendered.
+pub fn validate_logo(logo: &[u8]) -> Result<(), DocError> {
+    if typst::visualize::ImageFormat::detect(logo).is_none() {
+        return Err(DocError::Logo(LOGO_FORMATS.into()));
+    }
+    let template = format!("#image(\"{}\", width: 2cm)", render::LOGO_PATH);
+    match render::compile_pdf(&template, b"{}".to_vec(), Some(logo)) {
+        Ok(_) => Ok(()),
+        Err(DocError::Template(e)) => Err(DocError::Logo(e.message)),
+        Err(other) => Err(other),
+    }
 }
 
 /// What a template sees in `/data.json`: the document, plus a few values derived for it.
@@ -72,6 +96,8 @@ struct Payload<'a> {
     text_lang: String,
     /// The bundled font families, in fallback order, for `text(font: ..)`.
     fonts: Vec<String>,
+    /// Where the logo is, for `image(..)`; `none` without a logo.
+    logo: Option<&'static str>,
 }
 
 fn payload(doc: &Document) -> Result<Vec<u8>, DocError> {
@@ -79,7 +105,13 @@ fn payload(doc: &Document) -> Result<Vec<u8>, DocError> {
         DocumentKind::Invoice => &doc.labels.invoice,
         DocumentKind::Quote => &doc.labels.quote,
     };
-    let payload = Payload { doc, title, text_lang: text_lang(&doc.lang), fonts: render::font_families()? };
+    let payload = Payload {
+        doc,
+        title,
+        text_lang: text_lang(&doc.lang),
+        fonts: render::font_families()?,
+        logo: doc.logo.as_ref().map(|_| render::LOGO_PATH),
+    };
     serde_json::to_vec(&payload).map_err(|e| DocError::Internal(format!("document data: {e}")))
 }
 

@@ -49,6 +49,11 @@ pub struct Document {
     /// ISO 4217 code (or whatever the caller wants printed beside totals), e.g. `EUR`.
     pub currency: String,
     pub seller: Party,
+    /// The seller's logo as an image file's bytes (PNG, JPEG, GIF, WebP or SVG), printed at the
+    /// top. Templates see its path in `doc.logo` (`none` without a logo) and show it with
+    /// `image(doc.logo)`.
+    #[serde(skip)]
+    pub logo: Option<Vec<u8>>,
     pub buyer: Party,
     pub items: Vec<LineItem>,
     /// Sum of the lines before document-level discount and tax, formatted.

@@ -1,7 +1,7 @@
 //! typst as a library: a closed [`World`] with one template, one data file and the bundled fonts.
 //!
-//! The world serves exactly two files: the template (`/template.typ`, the main source) and the
-//! document data (`/data.json`). Every other path, every package import and the system fonts
+//! The world serves exactly three files: the template (`/template.typ`, the main source), the
+//! document data (`/data.json`) and the seller's logo (`/logo`) when the document has one. Every other path, every package import and the system fonts
 //! are out of reach, so a custom template can read nothing from the server.
 
 use std::sync::OnceLock;
@@ -23,6 +23,9 @@ pub(crate) const TEMPLATE_PATH: &str = "/template.typ";
 /// Path of the document data inside the world; templates read it with `json("/data.json")`.
 pub(crate) const DATA_PATH: &str = "/data.json";
 
+/// Path of the seller's logo, when the document has one.
+pub(crate) const LOGO_PATH: &str = "/logo";
+
 /// Templates larger than this are refused before compiling.
 pub(crate) const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
 
@@ -42,6 +45,7 @@ struct Shared {
     fonts: Vec<Font>,
     template_id: FileId,
     data_id: FileId,
+    logo_id: FileId,
 }
 
 static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
@@ -67,6 +71,7 @@ fn build_shared() -> Result<Shared, String> {
         fonts,
         template_id: id(TEMPLATE_PATH)?,
         data_id: id(DATA_PATH)?,
+        logo_id: id(LOGO_PATH)?,
     })
 }
 
@@ -87,6 +92,7 @@ struct DocWorld {
     shared: &'static Shared,
     source: Source,
     data: Bytes,
+    logo: Option<Bytes>,
 }
 
 impl World for DocWorld {
@@ -109,6 +115,8 @@ impl World for DocWorld {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == self.shared.data_id {
             Ok(self.data.clone())
+        } else if let Some(logo) = self.logo.as_ref().filter(|_| id == self.shared.logo_id) {
+            Ok(logo.clone())
         } else if id == self.shared.template_id {
             Ok(Bytes::from_string(self.source.text().to_owned()))
         } else {
@@ -133,14 +141,14 @@ fn not_found(id: FileId) -> FileError {
             "{spec} cannot be used: document templates have no packages"
         )))),
         VirtualRoot::Project => FileError::Other(Some(eco_format!(
-            "{} cannot be read: a document template can read only {DATA_PATH}",
+            "{} cannot be read: a document template can read only {DATA_PATH} and {LOGO_PATH}",
             id.vpath().get_with_slash()
         ))),
     }
 }
 
 /// Compiles `template` against `data` (the JSON of a document) and exports the PDF.
-pub(crate) fn compile_pdf(template: &str, data: Vec<u8>) -> Result<Vec<u8>, DocError> {
+pub(crate) fn compile_pdf(template: &str, data: Vec<u8>, logo: Option<&[u8]>) -> Result<Vec<u8>, DocError> {
     if template.len() > MAX_TEMPLATE_BYTES {
         return Err(DocError::Template(TemplateError {
             message: format!("the template is larger than {} KiB", MAX_TEMPLATE_BYTES / 1024),
@@ -150,8 +158,12 @@ pub(crate) fn compile_pdf(template: &str, data: Vec<u8>) -> Result<Vec<u8>, DocE
         }));
     }
     let shared = shared()?;
-    let world =
-        DocWorld { shared, source: Source::new(shared.template_id, template.to_owned()), data: Bytes::new(data) };
+    let world = DocWorld {
+        shared,
+        source: Source::new(shared.template_id, template.to_owned()),
+        data: Bytes::new(data),
+        logo: logo.map(|bytes| Bytes::new(bytes.to_vec())),
+    };
     let result = typst::compile::<PagedDocument>(&world).output;
     let pdf = match result {
         Ok(document) => {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clientele_docs::{
     DocError, Document, DocumentKind, Field, LABEL_LOCALES, Labels, LineItem, TextBlock, default_template, render_pdf,
-    sample_document, validate_template,
+    sample_document, validate_logo, validate_template,
 };
 
 fn temp_pdf(pdf: &[u8]) -> PathBuf {
@@ -281,4 +281,38 @@ fn an_empty_document_renders() {
     doc.buyer.address_lines.clear();
     let text = pdf_text(&render(&doc));
     assert!(text.contains("견적서"), "{text}");
+}
+
+/// A 4×2 PNG in the templates' blue.
+const PNG_LOGO: [u8; 73] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 4, 0, 0, 0, 2, 8, 2, 0, 0, 0, 240, 202, 234,
+    52, 0, 0, 0, 16, 73, 68, 65, 84, 120, 156, 99, 144, 247, 171, 132, 35, 6, 100, 14, 0, 90, 186, 7, 49, 74, 36, 198,
+    109, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
+#[test]
+fn a_png_logo_is_placed_and_a_document_without_logo_has_no_image() {
+    let mut doc = sample_document(DocumentKind::Invoice, "en");
+    doc.logo = Some(PNG_LOGO.to_vec());
+    let images = poppler("pdfimages", &render(&doc), &["-list"]);
+    assert!(images.lines().skip(2).any(|row| row.split_whitespace().nth(3) == Some("4")), "{images}");
+
+    doc.logo = None;
+    let images = poppler("pdfimages", &render(&doc), &["-list"]);
+    assert_eq!(images.lines().skip(2).count(), 0, "{images}");
+}
+
+#[test]
+fn a_logo_that_is_no_image_is_refused_with_a_message() {
+    let mut doc = sample_document(DocumentKind::Quote, "en");
+    doc.logo = Some(b"not an image".to_vec());
+    let error = render_pdf(&doc, None).unwrap_err();
+    assert!(matches!(error, DocError::Logo(_)), "{error}");
+    assert_eq!(error.to_string(), "the logo cannot be used: not a PNG, JPEG, GIF, WebP or SVG image");
+    assert!(matches!(validate_logo(b"not an image"), Err(DocError::Logo(_))));
+
+    // Looks like a PNG, but is cut short.
+    let error = validate_logo(&PNG_LOGO[..40]).unwrap_err();
+    assert!(matches!(error, DocError::Logo(_)), "{error}");
+    validate_logo(&PNG_LOGO).unwrap();
 }
