@@ -316,3 +316,25 @@ fn a_logo_that_is_no_image_is_refused_with_a_message() {
     assert!(matches!(error, DocError::Logo(_)), "{error}");
     validate_logo(&PNG_LOGO).unwrap();
 }
+
+#[test]
+fn documents_render_side_by_side_on_several_threads() {
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let kind = if i % 2 == 0 { DocumentKind::Invoice } else { DocumentKind::Quote };
+                let mut doc = sample_document(kind, LABEL_LOCALES[i % LABEL_LOCALES.len()]);
+                doc.number = format!("DOC-THREAD-{i}");
+                (i, render(&doc))
+            })
+        })
+        .collect();
+    for handle in handles {
+        let (i, pdf) = handle.join().unwrap();
+        let text = pdf_text(&pdf);
+        assert!(text.contains(&format!("DOC-THREAD-{i}")), "{text}");
+        for other in (0..4).filter(|&o| o != i) {
+            assert!(!text.contains(&format!("DOC-THREAD-{other}")), "{text}");
+        }
+    }
+}
