@@ -65,7 +65,13 @@ pub fn render_pdf(doc: &Document, template: Option<&str>) -> Result<Vec<u8>, Doc
 pub fn validate_template(kind: DocumentKind, template: &str) -> Result<(), DocError> {
     let full = sample_document(kind, "en");
     render::compile_pdf(template, payload(&full)?, full.logo.as_deref())?;
-    render::compile_pdf(template, payload(&sample::minimal_document(kind))?, None)?;
+    render::compile_pdf(template, payload(&sample::minimal_document(kind))?, None).map_err(|e| match e {
+        DocError::Template(mut e) => {
+            e.hints.push("this fails on a document whose optional fields are none and lists empty".into());
+            DocError::Template(e)
+        }
+        other => other,
+    })?;
     Ok(())
 }
 

@@ -247,6 +247,7 @@ fn broken_templates_are_refused_with_the_place_and_the_reason() {
     let (message, line, _) =
         template_error(DocumentKind::Invoice, "#let doc = json(\"/data.json\")\n#doc.due_date.len()\n");
     assert_eq!(line, Some(2), "{message}");
+    assert!(message.contains("optional fields are none"), "{message}");
 
     // Editing the built-in template badly.
     let broken = default_template(DocumentKind::Invoice).replace("#table(", "#table[");
