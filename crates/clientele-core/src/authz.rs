@@ -147,6 +147,32 @@ pub fn check_record(actor: &Actor, kind: RecordKind, action: Action, record: Own
     Ok(())
 }
 
+/// As [`check_record`] for a record with co-owners (deals): a co-owner reads, changes and
+/// exports it as its owner would, but deleting needs the reach of the main owner.
+pub fn check_shared_record(
+    actor: &Actor,
+    kind: RecordKind,
+    action: Action,
+    record: Ownership,
+    co_owners: &[Uuid],
+) -> Result<()> {
+    if !co_owners.contains(&actor.user_id) {
+        return check_record(actor, kind, action, record);
+    }
+    let as_owner = Ownership { owner_id: Some(actor.user_id), owner_team: record.owner_team };
+    check_record(actor, kind, Action::Read, as_owner)?;
+    match action {
+        Action::Delete => {
+            if within(&scope(actor, kind, action), record) {
+                Ok(())
+            } else {
+                Err(Error::Forbidden(format!("only the owner of this {} can delete it", kind_name(kind))))
+            }
+        }
+        _ => check_record(actor, kind, action, as_owner),
+    }
+}
+
 /// Checks that the actor may create a record owned by `owner`.
 pub fn check_create(actor: &Actor, kind: RecordKind, owner: Ownership) -> Result<()> {
     let s = scope(actor, kind, Action::Create);
@@ -260,6 +286,29 @@ mod tests {
         assert!(check_create(&head, RecordKind::Contact, owned(2, Some(100))).is_ok());
         let ro = actor(Role::Readonly, 1, &[]);
         assert!(matches!(check_create(&ro, RecordKind::Contact, owned(1, None)), Err(Error::Forbidden(_))));
+    }
+
+    #[test]
+    fn co_owners_of_deals() {
+        let mgr = actor(Role::Manager, 1, &[100]);
+        let others = owned(2, Some(200));
+        let me = [Uuid::from_u128(1)];
+        for action in [Action::Read, Action::Update, Action::Export] {
+            assert!(check_shared_record(&mgr, RecordKind::Deal, action, others, &me).is_ok(), "{action:?}");
+            assert!(matches!(
+                check_shared_record(&mgr, RecordKind::Deal, action, others, &[]),
+                Err(Error::NotFound(_))
+            ));
+        }
+        assert!(matches!(
+            check_shared_record(&mgr, RecordKind::Deal, Action::Delete, others, &me),
+            Err(Error::Forbidden(_))
+        ));
+        let ro = actor(Role::Readonly, 1, &[]);
+        assert!(matches!(
+            check_shared_record(&ro, RecordKind::Deal, Action::Update, others, &me),
+            Err(Error::Forbidden(_))
+        ));
     }
 
     #[test]

@@ -121,6 +121,7 @@ pub trait Store:
     + FileStore
     + ImportStore
     + ExportStore
+    + FunnelStore
 {
 }
 
@@ -141,6 +142,7 @@ impl<T> Store for T where
         + FileStore
         + ImportStore
         + ExportStore
+        + FunnelStore
 {
 }
 
@@ -241,7 +243,7 @@ pub trait ClientStore: Send + Sync {
     ) -> Result<Vec<SearchHit>>;
     /// The team of a record's owner, for the permission checkpoint.
     async fn team_of_user(&self, user_id: Uuid) -> Result<Option<Uuid>>;
-    /// Moves everything that points at `loser` to `survivor` (contact persons for now; deals,
+    /// Moves everything that points at `loser` to `survivor` (contact persons and deals for now;
     /// tasks and activities as they arrive), writes the survivor, and marks the loser merged.
     async fn merge_contacts(
         &self,
@@ -492,4 +494,98 @@ pub trait ExportStore: Send + Sync {
     async fn get_export(&self, id: Uuid) -> Result<Option<crate::domain::export::Export>>;
     async fn save_export(&self, e: &crate::domain::export::Export) -> Result<()>;
     async fn list_exports(&self, created_by: Uuid, limit: u32) -> Result<Vec<crate::domain::export::Export>>;
+}
+
+/// One change of a deal, written in one transaction with its audit line: the deal row (with
+/// its co-owners and tags), and optionally its lines, a stage move, a payment and an event.
+#[derive(Debug, Clone)]
+pub struct DealWrite {
+    pub deal: crate::domain::deal::Deal,
+    /// `None` inserts; otherwise the version the stored row must have.
+    pub expected_version: Option<i64>,
+    /// Replaces every line item when given.
+    pub items: Option<Vec<crate::domain::deal::DealItem>>,
+    /// Closes the open stay (`left_at` = this visit's `entered_at`) and opens this one.
+    pub visit: Option<crate::domain::deal::StageVisit>,
+    pub add_payment: Option<crate::domain::deal::DealPayment>,
+    pub remove_payment: Option<Uuid>,
+    pub event: Option<crate::domain::deal::DealEvent>,
+    pub audit: AuditEntry,
+}
+
+/// The open deals of a pipeline on the board, as the store runs it.
+#[derive(Debug, Clone)]
+pub struct BoardQuery {
+    pub pipeline_id: Uuid,
+    pub scope: crate::authz::Scope,
+    pub owner_id: Option<Uuid>,
+    /// Folded tag.
+    pub tag: Option<String>,
+    /// Folded words the title must contain.
+    pub terms: Vec<String>,
+}
+
+/// Open deals of one stage in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageSum {
+    pub stage_id: Uuid,
+    pub currency: String,
+    pub count: i64,
+    pub sum_minor: i64,
+}
+
+#[async_trait]
+pub trait FunnelStore: Send + Sync {
+    /// Live pipelines with their live stages, in order.
+    async fn list_pipelines(&self) -> Result<Vec<crate::domain::deal::Pipeline>>;
+    /// Stages by id, removed ones included (history names them).
+    async fn stages_by_ids(&self, ids: &[Uuid]) -> Result<Vec<crate::domain::deal::Stage>>;
+    /// Writes a pipeline and its stages (inserting new stages, updating the others). With
+    /// `remove_stage`, that stage is removed, or `Conflict` while live deals are in it.
+    async fn save_pipeline(
+        &self,
+        p: &crate::domain::deal::Pipeline,
+        expected_version: Option<i64>,
+        remove_stage: Option<Uuid>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    /// Removes a pipeline, or `Conflict` while live deals are in it.
+    async fn delete_pipeline(&self, id: Uuid, at: DateTime<Utc>, audit: &AuditEntry) -> Result<()>;
+    /// Live deals in a pipeline, or in one of its stages.
+    async fn count_live_deals(&self, pipeline_id: Uuid, stage_id: Option<Uuid>) -> Result<i64>;
+
+    async fn list_loss_reasons(&self) -> Result<Vec<crate::domain::deal::LossReason>>;
+    async fn save_loss_reason(
+        &self,
+        r: &crate::domain::deal::LossReason,
+        expected_version: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+
+    async fn list_rates(&self) -> Result<Vec<crate::domain::deal::CurrencyRate>>;
+    /// Adds a rate, replacing one for the same base, currency and day.
+    async fn put_rate(&self, r: &crate::domain::deal::CurrencyRate, audit: &AuditEntry) -> Result<()>;
+    async fn delete_rate(&self, id: Uuid, audit: &AuditEntry) -> Result<bool>;
+    async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>>;
+    async fn put_setting(&self, key: &str, value: &serde_json::Value, audit: &AuditEntry) -> Result<()>;
+
+    async fn get_deal(&self, id: Uuid) -> Result<Option<crate::domain::deal::Deal>>;
+    async fn deal_items(&self, deal_id: Uuid, currency: &str) -> Result<Vec<crate::domain::deal::DealItem>>;
+    async fn deal_payments(&self, deal_id: Uuid, currency: &str) -> Result<Vec<crate::domain::deal::DealPayment>>;
+    /// Oldest first.
+    async fn deal_history(&self, deal_id: Uuid) -> Result<Vec<crate::domain::deal::StageVisit>>;
+    async fn save_deal(&self, w: &DealWrite) -> Result<()>;
+    async fn list_deals(&self, spec: &ListSpec) -> Result<Page<crate::domain::deal::Deal>>;
+    /// One board column: open deals of a stage, newest activity first (`updated_at`, id).
+    async fn board_column(
+        &self,
+        q: &BoardQuery,
+        stage_id: Uuid,
+        limit: u32,
+        cursor: Option<&crate::domain::page::Cursor>,
+    ) -> Result<Page<crate::domain::deal::Deal>>;
+    /// Deal events in the order they happened, after `after` (an event id), oldest first.
+    async fn deal_events(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<crate::domain::deal::DealEvent>>;
+    /// Count and sum of the open deals per stage and currency (one aggregate over an index).
+    async fn board_sums(&self, q: &BoardQuery) -> Result<Vec<StageSum>>;
 }

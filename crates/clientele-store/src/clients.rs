@@ -157,7 +157,7 @@ impl From<CompanyRow> for Company {
     }
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Value {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
@@ -419,7 +419,7 @@ const EMPTY_NUMBER: f64 = -1.0e300;
 
 /// The SQL expression a list is sorted by, and how its cursor value is typed. Custom fields
 /// sort by their value, empty values first (ascending); keys are validated `[a-z0-9_]`.
-fn sort_column(sort: &Sort, backend: Backend, custom: Option<FieldType>) -> (String, SortKind) {
+pub(crate) fn sort_column(sort: &Sort, backend: Backend, custom: Option<FieldType>) -> (String, SortKind) {
     if let (Some(key), Some(t)) = (sort.field.strip_prefix("custom_fields."), custom) {
         let number = matches!(t, FieldType::Number | FieldType::Money);
         let path = if t == FieldType::Money { format!("'$.\"{key}\".amount'") } else { format!("'$.\"{key}\"'") };
@@ -449,7 +449,7 @@ fn sort_column(sort: &Sort, backend: Backend, custom: Option<FieldType>) -> (Str
 }
 
 /// The cursor value of a custom-field sort for one record, matching `sort_column`.
-fn custom_cursor(fields: &serde_json::Map<String, Value>, sort: &Sort, t: FieldType) -> Value {
+pub(crate) fn custom_cursor(fields: &serde_json::Map<String, Value>, sort: &Sort, t: FieldType) -> Value {
     let key = sort.field.trim_start_matches("custom_fields.");
     let v = fields.get(key);
     match t {
@@ -950,6 +950,13 @@ impl ClientStore for SqlStore {
         .await
         .map_err(e())?;
         tx.execute("DELETE FROM company_contacts WHERE contact_id = $1", args![loser.id]).await.map_err(e())?;
+        // Deals follow the person.
+        tx.execute(
+            "UPDATE deals SET contact_id = $1, version = version + 1 WHERE contact_id = $2",
+            args![survivor.id, loser.id],
+        )
+        .await
+        .map_err(e())?;
         write_contact(&mut tx, survivor, Some(expected), body).await?;
         if let Some(company) = survivor.company_id {
             ensure_primary_link(&mut tx, company, survivor.id).await?;
@@ -985,6 +992,12 @@ impl ClientStore for SqlStore {
         .await
         .map_err(e())?;
         tx.execute("DELETE FROM company_contacts WHERE company_id = $1", args![loser.id]).await.map_err(e())?;
+        tx.execute(
+            "UPDATE deals SET company_id = $1, version = version + 1 WHERE company_id = $2",
+            args![survivor.id, loser.id],
+        )
+        .await
+        .map_err(e())?;
         tx.execute(
             "UPDATE contacts SET company_id = $1, version = version + 1 WHERE company_id = $2",
             args![survivor.id, loser.id],

@@ -27,6 +27,19 @@ pub fn scope_sql(p: &mut Params, scope: &Scope, alias: &str) -> String {
     }
 }
 
+/// The deals of `alias` within `scope`: as [`scope_sql`], and a co-owner reaches the deal as
+/// its owner does.
+pub fn deal_scope_sql(p: &mut Params, scope: &Scope, alias: &str) -> String {
+    let co = |p: &mut Params, u: uuid::Uuid| {
+        format!("EXISTS (SELECT 1 FROM deal_owners o WHERE o.deal_id = {alias}.id AND o.user_id = {})", p.push(u))
+    };
+    match scope {
+        Scope::Own(u) => format!("({} OR {})", scope_sql(p, scope, alias), co(p, *u)),
+        Scope::Teams { user, .. } => format!("({} OR {})", scope_sql(p, scope, alias), co(p, *user)),
+        _ => scope_sql(p, scope, alias),
+    }
+}
+
 pub struct FilterSql<'a> {
     pub backend: Backend,
     /// Table alias of the record.
@@ -131,6 +144,31 @@ impl FilterSql<'_> {
                     (Op::OlderThanDays, Operand::Time(t)) => format!("({c} IS NULL OR {c} < {})", p.push(*t)),
                     (Op::IsEmpty, _) => format!("{c} IS NULL"),
                     (Op::IsNotEmpty, _) => format!("{c} IS NOT NULL"),
+                    _ => "1 = 0".into(),
+                }
+            }
+            Column::Date { col } | Column::Int { col } => {
+                let c = format!("{a}.{col}");
+                let v = match operand {
+                    Operand::Date(d) => p.push(*d),
+                    Operand::Int(i) => p.push(*i),
+                    _ if matches!(op, Op::IsEmpty | Op::IsNotEmpty) => String::new(),
+                    _ => return "1 = 0".into(),
+                };
+                match op {
+                    Op::Eq => format!("{c} = {v}"),
+                    Op::Ne => format!("({c} IS NULL OR {c} <> {v})"),
+                    Op::Gt => format!("{c} > {v}"),
+                    Op::Gte => format!("{c} >= {v}"),
+                    Op::Lt => format!("{c} < {v}"),
+                    Op::Lte => format!("{c} <= {v}"),
+                    Op::OlderThanDays => format!("{c} < {v}"),
+                    // From today up to and including the day N days ahead.
+                    Op::InNextDays => {
+                        format!("({c} >= {} AND {c} <= {v})", p.push(chrono::Utc::now().date_naive()))
+                    }
+                    Op::IsEmpty => format!("{c} IS NULL"),
+                    Op::IsNotEmpty => format!("{c} IS NOT NULL"),
                     _ => "1 = 0".into(),
                 }
             }

@@ -13,6 +13,8 @@ pub enum SortKind {
     Text,
     Time,
     Number,
+    /// Whole numbers (money in minor units).
+    Int,
 }
 
 /// `AND ((col > $v) OR (col = $v AND id > $id))` (or `<` for descending), or "" without a
@@ -33,6 +35,7 @@ pub fn after_cursor(
     let v = match kind {
         SortKind::Text => p.push(c.v.as_str().ok_or_else(bad)?.to_owned()),
         SortKind::Number => p.push(c.v.as_f64().ok_or_else(bad)?),
+        SortKind::Int => p.push(c.v.as_i64().ok_or_else(bad)?),
         SortKind::Time => {
             let t: DateTime<Utc> = c.v.as_str().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
             p.push(t)

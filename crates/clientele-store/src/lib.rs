@@ -5,6 +5,7 @@ pub mod bulk_load;
 mod clients;
 pub mod db;
 mod filter_sql;
+mod funnel;
 mod io_store;
 mod keyset;
 pub mod migrate;

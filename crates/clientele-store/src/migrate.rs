@@ -24,6 +24,7 @@ const SQLITE: &[Migration] = &[
         name: "jobs_files_imports",
         sql: include_str!("../migrations/sqlite/0003_jobs_files_imports.sql"),
     },
+    Migration { version: 4, name: "funnel", sql: include_str!("../migrations/sqlite/0004_funnel.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
@@ -33,6 +34,7 @@ const POSTGRES: &[Migration] = &[
         name: "jobs_files_imports",
         sql: include_str!("../migrations/postgres/0003_jobs_files_imports.sql"),
     },
+    Migration { version: 4, name: "funnel", sql: include_str!("../migrations/postgres/0004_funnel.sql") },
 ];
 
 pub fn migrations_for(backend: Backend) -> &'static [Migration] {

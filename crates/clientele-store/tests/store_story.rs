@@ -585,3 +585,272 @@ mod client_base {
         assert_eq!(s.list_notifications(me, true, 10).await.unwrap().len(), 1);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Sales funnel
+
+mod funnel {
+    use clientele_core::authz::Scope;
+    use clientele_core::domain::deal::{Deal, DealItem, DealPayment, PaymentKind, StageKind, StageVisit};
+    use clientele_core::domain::{new_id, now};
+    use clientele_core::store::{BoardQuery, DealWrite, FunnelStore, UserStore};
+    use clientele_store::SqlStore;
+    use clientele_store::testing::TestDb;
+    use rust_decimal::Decimal;
+    use serde_json::{Map, json};
+    use uuid::Uuid;
+
+    use super::{audit, user};
+    use clientele_core::domain::user::Role;
+
+    fn deal(pipeline: Uuid, stage: Uuid, owner: Uuid, minor: i64, currency: &str) -> Deal {
+        let at = now();
+        let mut d = Deal {
+            id: new_id(),
+            version: 1,
+            title: "Fleet renewal".into(),
+            pipeline_id: pipeline,
+            stage_id: stage,
+            status: StageKind::Open,
+            amount: String::new(),
+            amount_minor: 0,
+            currency: currency.into(),
+            expected_close_date: Some("2026-06-30".parse().unwrap()),
+            source: Some("referral".into()),
+            contact_id: None,
+            company_id: None,
+            owner_id: Some(owner),
+            co_owner_ids: vec![],
+            lead_id: None,
+            loss_reason_id: None,
+            loss_note: None,
+            notes: None,
+            tags: vec!["VIP".into()],
+            custom_fields: Map::new(),
+            stage_entered_at: at,
+            closed_at: None,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+        };
+        d.set_amount(minor);
+        d
+    }
+
+    fn visit(d: &Deal, from: Option<Uuid>, by: Uuid) -> StageVisit {
+        StageVisit {
+            id: new_id(),
+            deal_id: d.id,
+            from_stage_id: from,
+            to_stage_id: d.stage_id,
+            entered_at: d.stage_entered_at,
+            left_at: None,
+            moved_by: Some(by),
+            moved_by_name: "Ann".into(),
+        }
+    }
+
+    fn write(d: &Deal, expected: Option<i64>) -> DealWrite {
+        DealWrite {
+            deal: d.clone(),
+            expected_version: expected,
+            items: None,
+            visit: None,
+            add_payment: None,
+            remove_payment: None,
+            event: None,
+            audit: audit("deal", d.id, "update"),
+        }
+    }
+
+    story!(deals_round_trip_with_history_lines_payments_and_scope);
+    async fn deals_round_trip_with_history_lines_payments_and_scope(s: SqlStore, _db: &TestDb) {
+        let ann = user("ann@x.test", "Ann", Role::Manager);
+        let bob = user("bob@x.test", "Bob", Role::Manager);
+        for u in [&ann, &bob] {
+            s.insert_user(u, &audit("user", u.user.id, "create")).await.unwrap();
+        }
+        let (ann, bob) = (ann.user.id, bob.user.id);
+        let pipelines = s.list_pipelines().await.unwrap();
+        assert_eq!(pipelines.len(), 1, "the demo pipeline comes with the schema");
+        let p = &pipelines[0];
+        let names: Vec<&str> = p.stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Qualification", "Needs analysis", "Proposal", "Negotiation", "Won", "Lost"]);
+        let (q, proposal) = (p.stages[0].id, p.stages[2].id);
+
+        // Create with the first stay.
+        let mut d = deal(p.id, q, ann, 123_450, "EUR");
+        s.save_deal(&DealWrite { visit: Some(visit(&d, None, ann)), ..write(&d, None) }).await.unwrap();
+        let got = s.get_deal(d.id).await.unwrap().unwrap();
+        assert_eq!(got, d);
+        assert_eq!(got.amount, "1234.50");
+
+        // Move: the open stay closes when the next one opens, in the same transaction.
+        let before = d.clone();
+        d.version = 2;
+        d.stage_id = proposal;
+        d.stage_entered_at = now();
+        d.updated_at = d.stage_entered_at;
+        s.save_deal(&DealWrite { visit: Some(visit(&d, Some(q), bob)), ..write(&d, Some(1)) }).await.unwrap();
+        let h = s.deal_history(d.id).await.unwrap();
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0].left_at, Some(h[1].entered_at));
+        assert_eq!(
+            (h[1].from_stage_id, h[1].to_stage_id, h[1].moved_by, h[1].left_at),
+            (Some(q), proposal, Some(bob), None)
+        );
+        // A stale version changes nothing.
+        let err = s.save_deal(&write(&before, Some(1))).await.unwrap_err();
+        assert!(matches!(err, clientele_core::Error::PreconditionFailed { current: 2 }), "{err:?}");
+
+        // Lines and payments.
+        let item = DealItem::from_parts(
+            new_id(),
+            0,
+            None,
+            "Licence".into(),
+            Decimal::from_str_exact("2.5").unwrap(),
+            Some("h".into()),
+            333,
+            Decimal::ZERO,
+            Decimal::from(20),
+            "EUR",
+        )
+        .unwrap();
+        d.version = 3;
+        d.set_amount(item.amounts().unwrap().total);
+        let pay = DealPayment {
+            id: new_id(),
+            deal_id: d.id,
+            kind: PaymentKind::Actual,
+            date: "2026-03-01".parse().unwrap(),
+            amount: "5.00".into(),
+            amount_minor: 500,
+            note: None,
+            invoice_id: None,
+            created_at: now(),
+            created_by: Some(ann),
+        };
+        s.save_deal(&DealWrite { items: Some(vec![item]), add_payment: Some(pay.clone()), ..write(&d, Some(2)) })
+            .await
+            .unwrap();
+        let items = s.deal_items(d.id, "EUR").await.unwrap();
+        assert_eq!(
+            (items[0].quantity.as_str(), items[0].line_total.as_str(), items[0].total.as_str()),
+            ("2.5", "8.33", "10.00")
+        );
+        assert_eq!(s.get_deal(d.id).await.unwrap().unwrap().amount, "10.00");
+        assert_eq!(s.deal_payments(d.id, "EUR").await.unwrap(), vec![pay.clone()]);
+        d.version = 4;
+        s.save_deal(&DealWrite { remove_payment: Some(pay.id), items: Some(vec![]), ..write(&d, Some(3)) })
+            .await
+            .unwrap();
+        assert!(s.deal_payments(d.id, "EUR").await.unwrap().is_empty());
+        assert!(s.deal_items(d.id, "EUR").await.unwrap().is_empty());
+
+        // Scope: Bob reaches the deal only once he co-owns it.
+        let q_for = |scope: Scope| BoardQuery { pipeline_id: p.id, scope, owner_id: None, tag: None, terms: vec![] };
+        assert!(s.board_sums(&q_for(Scope::Own(bob))).await.unwrap().is_empty());
+        d.version = 5;
+        d.co_owner_ids = vec![bob];
+        s.save_deal(&write(&d, Some(4))).await.unwrap();
+        let sums = s.board_sums(&q_for(Scope::Own(bob))).await.unwrap();
+        assert_eq!(sums.len(), 1);
+        assert_eq!((sums[0].stage_id, sums[0].count, sums[0].sum_minor), (proposal, 1, 1000));
+        let col = s.board_column(&q_for(Scope::Own(bob)), proposal, 10, None).await.unwrap();
+        assert_eq!(col.data.iter().map(|x| x.id).collect::<Vec<_>>(), [d.id]);
+        let tagged = BoardQuery { tag: Some("vip".into()), terms: vec!["fleet".into()], ..q_for(Scope::All) };
+        assert_eq!(s.board_sums(&tagged).await.unwrap()[0].count, 1);
+        let other = BoardQuery { tag: Some("cold".into()), ..q_for(Scope::All) };
+        assert!(s.board_sums(&other).await.unwrap().is_empty());
+        // A stage with a live deal is not removed; an empty one is.
+        assert_eq!(s.count_live_deals(p.id, Some(proposal)).await.unwrap(), 1);
+        let mut next = p.clone();
+        next.version += 1;
+        next.stages.retain(|x| x.id != proposal);
+        let err = s.save_pipeline(&next, Some(p.version), Some(proposal), &audit("pipeline", p.id, "update")).await;
+        assert!(matches!(err, Err(clientele_core::Error::Conflict { .. })), "{err:?}");
+        assert_eq!(s.list_pipelines().await.unwrap()[0].stages.len(), 6, "nothing half-written");
+        // Settings and events round-trip.
+        s.put_setting("funnel.base_currency", &json!("USD"), &audit("setting", Uuid::nil(), "update")).await.unwrap();
+        assert_eq!(s.get_setting("funnel.base_currency").await.unwrap(), Some(json!("USD")));
+        assert!(s.deal_events(None, 10).await.unwrap().is_empty());
+        let _ = s.get_user(ann).await.unwrap();
+    }
+
+    // Ad-hoc measurement, skipped unless CLIENTELE_BOARD_BENCH is set:
+    // `CLIENTELE_BOARD_BENCH=1 cargo test -p clientele-store --test store_story board_at_100k -- --nocapture`.
+    story!(board_at_100k_deals);
+    async fn board_at_100k_deals(s: SqlStore, _db: &TestDb) {
+        if std::env::var("CLIENTELE_BOARD_BENCH").is_err() {
+            return;
+        }
+        let u = user("bench@x.test", "Bench", Role::Admin);
+        s.insert_user(&u, &audit("user", u.user.id, "create")).await.unwrap();
+        let p = s.list_pipelines().await.unwrap().remove(0);
+        let open: Vec<Uuid> = p.stages.iter().filter(|x| x.kind == StageKind::Open).map(|x| x.id).collect();
+        let t0 = std::time::Instant::now();
+        let n: usize = 100_000;
+        // One statement fills the table (the board is what is measured, not the writes).
+        let cols = "id, version, title, sort_title, pipeline_id, stage_id, status, amount_minor, currency, co_owners, \
+                    owner_id, custom_fields, tags, stage_entered_at, created_at, updated_at";
+        let sql = match s.db().backend() {
+            clientele_store::Backend::Sqlite => format!(
+                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {}) \
+                 INSERT INTO deals ({cols}) SELECT randomblob(16), 1, 'Deal ' || i, 'deal ' || i, $1, \
+                 CASE i % 4 WHEN 0 THEN $2 WHEN 1 THEN $3 WHEN 2 THEN $4 ELSE $5 END, 'open', (i % 997) * 100, \
+                 CASE i % 3 WHEN 0 THEN 'EUR' WHEN 1 THEN 'USD' ELSE 'JPY' END, '[]', $6, '{{}}', '[]', \
+                 strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || i || ' seconds'), \
+                 strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || i || ' seconds'), \
+                 strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || i || ' seconds') FROM n",
+                n - 1
+            ),
+            clientele_store::Backend::Postgres => format!(
+                "INSERT INTO deals ({cols}) SELECT gen_random_uuid(), 1, 'Deal ' || i, 'deal ' || i, $1, \
+                 CASE i % 4 WHEN 0 THEN $2 WHEN 1 THEN $3 WHEN 2 THEN $4 ELSE $5 END, 'open', (i % 997) * 100, \
+                 CASE i % 3 WHEN 0 THEN 'EUR' WHEN 1 THEN 'USD' ELSE 'JPY' END, '[]', $6, '{{}}', '[]', \
+                 now() - i * interval '1 second', now() - i * interval '1 second', now() - i * interval '1 second' \
+                 FROM generate_series(0, {}) i",
+                n - 1
+            ),
+        };
+        let args: Vec<sea_query::Value> =
+            vec![p.id.into(), open[0].into(), open[1].into(), open[2].into(), open[3].into(), u.user.id.into()];
+        s.db().execute(&sql, args).await.unwrap();
+        if s.db().backend() == clientele_store::Backend::Postgres {
+            // Fresh statistics, as autovacuum would have after a real load.
+            s.db().execute("VACUUM ANALYZE deals", vec![]).await.unwrap();
+        }
+        eprintln!("{:?}: inserted {n} deals in {:?}", s.db().backend(), t0.elapsed());
+        let q = BoardQuery { pipeline_id: p.id, scope: Scope::All, owner_id: None, tag: None, terms: vec![] };
+        for round in 0..3 {
+            let t = std::time::Instant::now();
+            let sums = s.board_sums(&q).await.unwrap();
+            let t_sums = t.elapsed();
+            let t = std::time::Instant::now();
+            for st in &open {
+                let col = s.board_column(&q, *st, 20, None).await.unwrap();
+                assert_eq!(col.data.len(), 20);
+            }
+            let t_cols = t.elapsed();
+            let total: i64 = sums.iter().map(|x| x.count).sum();
+            assert_eq!(total, i64::try_from(n).unwrap());
+            eprintln!("{:?} round {round}: sums {t_sums:?}, 4 columns of 20 {t_cols:?}", s.db().backend());
+        }
+        let mine = BoardQuery { owner_id: Some(u.user.id), ..q.clone() };
+        for round in 0..2 {
+            let t = std::time::Instant::now();
+            s.board_sums(&mine).await.unwrap();
+            let t_sums = t.elapsed();
+            let t = std::time::Instant::now();
+            for st in &open {
+                s.board_column(&mine, *st, 20, None).await.unwrap();
+            }
+            eprintln!(
+                "{:?} owner_id filter (all 100,000 deals are this owner's) round {round}: sums {t_sums:?}, columns {:?}",
+                s.db().backend(),
+                t.elapsed()
+            );
+        }
+    }
+}

@@ -176,6 +176,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         if !demo::has_clients(&services).await? {
             demo::generate_clients(&services, &store, 300, &cfg.default_region, 2026).await?;
         }
+        demo::generate_deals(&services, 60).await?;
     } else if services.count_users().await? == 0 {
         let password = random_password();
         let email = "admin@clientele.test";

@@ -80,7 +80,7 @@ impl FieldType {
 pub struct CustomFieldDef {
     pub id: Uuid,
     pub version: i64,
-    /// `contact` or `company`.
+    /// `contact`, `company` or `deal`.
     pub entity: String,
     /// The key under `custom_fields` in records: lower-case letters, digits, `_`.
     pub key: String,
@@ -94,7 +94,7 @@ pub struct CustomFieldDef {
     pub updated_at: DateTime<Utc>,
 }
 
-pub const ENTITIES: [&str; 2] = ["contact", "company"];
+pub const ENTITIES: [&str; 3] = ["contact", "company", "deal"];
 
 pub fn parse_key(field: &str, key: &str, p: &mut Problems) -> Option<String> {
     let k = key.trim();

@@ -82,6 +82,14 @@ pub enum Column {
     Time {
         col: &'static str,
     },
+    /// A calendar date column (`YYYY-MM-DD`).
+    Date {
+        col: &'static str,
+    },
+    /// An integer column (money in minor units).
+    Int {
+        col: &'static str,
+    },
     /// Tags (the record_tags table).
     Tags,
     /// E-mails / phones (the contact_points table).
@@ -109,6 +117,8 @@ pub enum Operand {
     Uuid(Uuid),
     Uuids(Vec<Uuid>),
     Time(DateTime<Utc>),
+    Date(NaiveDate),
+    Int(i64),
     Number(f64),
     Bool(bool),
 }
@@ -130,9 +140,60 @@ pub struct FilterContext<'a> {
 }
 
 const LIFECYCLES: &[&str] = &["lead", "prospect", "customer", "churned"];
+const DEAL_STATUSES: &[&str] = &["open", "won", "lost"];
+
+/// Filterable fields of deals.
+pub const DEAL_FIELDS: &[&str] = &[
+    "title",
+    "status",
+    "pipeline_id",
+    "stage_id",
+    "owner_id",
+    "contact_id",
+    "company_id",
+    "lead_id",
+    "loss_reason_id",
+    "source",
+    "currency",
+    "amount_minor",
+    "expected_close_date",
+    "stage_entered_at",
+    "closed_at",
+    "tags",
+    "created_at",
+    "updated_at",
+];
+
+fn deal_builtin(field: &str) -> Option<Column> {
+    use Column::*;
+    Some(match field {
+        "title" => Text { col: "sort_title", folded: true },
+        "status" => Enum { col: "status", values: DEAL_STATUSES },
+        "pipeline_id" => Uuid { col: "pipeline_id" },
+        "stage_id" => Uuid { col: "stage_id" },
+        "owner_id" => Uuid { col: "owner_id" },
+        "contact_id" => Uuid { col: "contact_id" },
+        "company_id" => Uuid { col: "company_id" },
+        "lead_id" => Uuid { col: "lead_id" },
+        "loss_reason_id" => Uuid { col: "loss_reason_id" },
+        "source" => Text { col: "source", folded: false },
+        "currency" => Text { col: "currency", folded: false },
+        "amount_minor" => Int { col: "amount_minor" },
+        "expected_close_date" => Date { col: "expected_close_date" },
+        "stage_entered_at" => Time { col: "stage_entered_at" },
+        "closed_at" => Time { col: "closed_at" },
+        "tags" => Tags,
+        "created_at" => Time { col: "created_at" },
+        "updated_at" => Time { col: "updated_at" },
+        _ => return None,
+    })
+}
 
 fn builtin(entity: &str, field: &str) -> Option<Column> {
     use Column::*;
+    if entity == "deal" {
+        return deal_builtin(field);
+    }
     let common = match field {
         "lifecycle" => Some(Enum { col: "lifecycle", values: LIFECYCLES }),
         "source" => Some(Text { col: "source", folded: false }),
@@ -169,6 +230,11 @@ fn builtin(entity: &str, field: &str) -> Option<Column> {
 
 /// Fields offered by the filter builder for an entity (built-in, then custom).
 pub fn fields(entity: &str, defs: &[CustomFieldDef]) -> Vec<String> {
+    if entity == "deal" {
+        let mut v: Vec<String> = DEAL_FIELDS.iter().map(|f| f.to_string()).collect();
+        v.extend(defs.iter().map(|d| format!("custom_fields.{}", d.key)));
+        return v;
+    }
     let mut v: Vec<String> = match entity {
         "company" => ["name", "legal_name", "tax_number", "industry", "website"].map(String::from).to_vec(),
         _ => ["name", "first_name", "last_name", "title", "company_id", "birthday"].map(String::from).to_vec(),
@@ -280,6 +346,26 @@ fn check_cond(c: &Condition, ctx: &FilterContext<'_>, path: &str) -> Result<Chec
             let days = days(&c.value).ok_or_else(|| err("needs a number of days (0-36500)".into()))?;
             Operand::Time(ctx.now - Duration::days(days))
         }
+        (Column::Date { .. }, Eq | Ne | Gt | Gte | Lt | Lte) => Operand::Date(
+            c.value
+                .as_str()
+                .and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
+                .ok_or_else(|| err("needs a date like 2026-01-31".into()))?,
+        ),
+        (Column::Date { .. }, InNextDays) => {
+            let n = days(&c.value).ok_or_else(|| err("needs a number of days (0-36500)".into()))?;
+            Operand::Date(ctx.now.date_naive() + Duration::days(n))
+        }
+        (Column::Date { .. }, OlderThanDays) => {
+            let n = days(&c.value).ok_or_else(|| err("needs a number of days (0-36500)".into()))?;
+            Operand::Date(ctx.now.date_naive() - Duration::days(n))
+        }
+        (Column::Int { .. }, Eq | Ne | Gt | Gte | Lt | Lte) => Operand::Int(
+            c.value
+                .as_i64()
+                .or_else(|| c.value.as_str().and_then(|s| s.trim().parse().ok()))
+                .ok_or_else(|| err("needs a whole number (minor units, e.g. cents)".into()))?,
+        ),
         (Column::Tags, Has | Lacks | Eq | Ne) => {
             Operand::Text(text(&c.value).ok_or_else(|| err("needs a tag".into()))?)
         }

@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::{Services, audit_entry};
 use crate::authz::{Actor, ActorKind};
-use crate::domain::auth::{ClientInfo, Session};
+use crate::domain::auth::{ApiToken, ClientInfo, Session};
 use crate::domain::email::EmailAddress;
 use crate::domain::secret::{self, NewPassword};
 use crate::domain::team::subtree;
@@ -133,8 +133,16 @@ impl Services {
 
     /// The actor behind a `Bearer` API token, if it is valid.
     pub async fn authenticate_token(&self, token: &str) -> Result<Option<Actor>> {
-        let Some(t) = self.store.get_token_by_hash(&token_hash(token.trim())).await? else {
-            return Ok(None);
+        let hash = token_hash(token.trim());
+        let t = match self.tokens.get(&hash) {
+            Some(t) => t,
+            None => {
+                let Some(t) = self.store.get_token_by_hash(&hash).await? else {
+                    return Ok(None);
+                };
+                self.tokens.put(hash.clone(), t.clone());
+                t
+            }
         };
         let at = now();
         if !t.is_usable(at) {
@@ -145,12 +153,16 @@ impl Services {
         };
         if t.last_used_at.is_none_or(|u| at - u > chrono::Duration::minutes(1)) {
             self.store.touch_token(t.id, at).await?;
+            self.tokens.put(hash, ApiToken { last_used_at: Some(at), ..t });
         }
         Ok(Some(actor))
     }
 
     /// Builds the actor for an active user, with the teams their role reaches.
     pub async fn actor_for(&self, user_id: Uuid, kind: ActorKind) -> Result<Option<Actor>> {
+        if let Some(actor) = self.actors.get(&user_id) {
+            return Ok(Some(Actor { kind, ..actor }));
+        }
         let Some(user) = self.store.get_user(user_id).await? else {
             return Ok(None);
         };
@@ -161,7 +173,9 @@ impl Services {
             Some(t) => subtree(&self.store.list_teams().await?, t),
             None => vec![],
         };
-        Ok(Some(Actor { user_id: user.id, name: user.name, role: user.role, teams, kind }))
+        let actor = Actor { user_id: user.id, name: user.name, role: user.role, teams, kind };
+        self.actors.put(user_id, actor.clone());
+        Ok(Some(actor))
     }
 
     pub async fn logout(&self, session_token: &str) -> Result<()> {

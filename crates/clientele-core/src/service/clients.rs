@@ -92,7 +92,7 @@ pub struct SearchResults {
     pub companies: Vec<SearchHit>,
 }
 
-fn parse_input<T: serde::de::DeserializeOwned>(v: Value) -> Result<T> {
+pub(super) fn parse_input<T: serde::de::DeserializeOwned>(v: Value) -> Result<T> {
     serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
         let path = e.path().to_string();
         let msg = e.inner().to_string();
@@ -116,7 +116,7 @@ impl Services {
         self.settings.default_region
     }
 
-    async fn ownership(&self, owner: Option<Uuid>) -> Result<Ownership> {
+    pub(super) async fn ownership(&self, owner: Option<Uuid>) -> Result<Ownership> {
         let owner_team = match owner {
             Some(o) => self.store.team_of_user(o).await?,
             None => None,
@@ -125,7 +125,7 @@ impl Services {
     }
 
     /// Checks that referenced users and records exist, adding field errors.
-    async fn check_refs(
+    pub(super) async fn check_refs(
         &self,
         owner: Option<Uuid>,
         fields: &Map<String, Value>,
@@ -267,7 +267,7 @@ impl Services {
         Ok(c.search_body(company.as_ref().map(|c| c.name.as_str())))
     }
 
-    fn default_owner(actor: &Actor, given: Option<Uuid>) -> Option<Uuid> {
+    pub(super) fn default_owner(actor: &Actor, given: Option<Uuid>) -> Option<Uuid> {
         given.or((actor.kind != ActorKind::System).then_some(actor.user_id))
     }
 
@@ -434,11 +434,13 @@ impl Services {
         self.get_contact(actor, id).await
     }
 
-    fn list_spec(
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn list_spec(
         &self,
         actor: &Actor,
         kind: RecordKind,
         entity: &str,
+        sorts: &[&str],
         req: &ListRequest,
         defs: &[CustomFieldDef],
         view: Option<crate::store::SavedView>,
@@ -447,7 +449,7 @@ impl Services {
         let sort = req.sort.clone().or_else(|| view.as_ref().and_then(|v| v.sort.clone()));
         let custom_sorts: Vec<String> =
             defs.iter().filter(|d| sortable(d.field_type)).map(|d| format!("custom_fields.{}", d.key)).collect();
-        let allowed: Vec<&str> = SORTS.iter().copied().chain(custom_sorts.iter().map(String::as_str)).collect();
+        let allowed: Vec<&str> = sorts.iter().copied().chain(custom_sorts.iter().map(String::as_str)).collect();
         let page = match PageRequest::parse(req.limit, req.cursor.as_deref(), sort.as_deref(), &allowed, "-updated_at")
         {
             Ok(p) => Some(p),
@@ -496,7 +498,12 @@ impl Services {
         }
     }
 
-    async fn view_for(&self, actor: &Actor, id: Option<Uuid>, entity: &str) -> Result<Option<crate::store::SavedView>> {
+    pub(super) async fn view_for(
+        &self,
+        actor: &Actor,
+        id: Option<Uuid>,
+        entity: &str,
+    ) -> Result<Option<crate::store::SavedView>> {
         let Some(id) = id else { return Ok(None) };
         match self.store.get_view(id).await? {
             Some(v) if v.entity == entity && (v.shared || v.owner_id == actor.user_id) => Ok(Some(v)),
@@ -507,7 +514,7 @@ impl Services {
     pub async fn list_contacts(&self, actor: &Actor, req: &ListRequest) -> Result<Page<Contact>> {
         let defs = self.cached_defs("contact").await?;
         let view = self.view_for(actor, req.view, "contact").await?;
-        let spec = self.list_spec(actor, RecordKind::Contact, "contact", req, &defs, view)?;
+        let spec = self.list_spec(actor, RecordKind::Contact, "contact", SORTS, req, &defs, view)?;
         self.store.list_contacts(&spec).await
     }
 
@@ -656,7 +663,7 @@ impl Services {
     pub async fn list_companies(&self, actor: &Actor, req: &ListRequest) -> Result<Page<Company>> {
         let defs = self.cached_defs("company").await?;
         let view = self.view_for(actor, req.view, "company").await?;
-        let spec = self.list_spec(actor, RecordKind::Company, "company", req, &defs, view)?;
+        let spec = self.list_spec(actor, RecordKind::Company, "company", SORTS, req, &defs, view)?;
         self.store.list_companies(&spec).await
     }
 

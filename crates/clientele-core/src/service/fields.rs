@@ -18,7 +18,7 @@ use crate::store::{Notification, SavedView};
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateFieldRequest {
-    /// `contact` or `company`.
+    /// `contact`, `company` or `deal`.
     pub entity: String,
     pub key: String,
     pub label: String,
@@ -96,7 +96,7 @@ impl Services {
         let mut p = Problems::new();
         let entity = req.entity.trim().to_lowercase();
         if !ENTITIES.contains(&entity.as_str()) {
-            p.add("entity", "must be contact or company");
+            p.add("entity", "must be contact, company or deal");
         }
         let key = custom_field::parse_key("key", &req.key, &mut p);
         let label = p.check(parse_name("label", &req.label, 100));
@@ -219,7 +219,13 @@ impl Services {
             }
         }
         if let Some(s) = &req.sort
-            && crate::domain::page::Sort::parse("sort", Some(s), super::clients::SORTS, "-updated_at").is_err()
+            && crate::domain::page::Sort::parse(
+                "sort",
+                Some(s),
+                if entity == "deal" { super::deals::SORTS } else { super::clients::SORTS },
+                "-updated_at",
+            )
+            .is_err()
         {
             p.add("sort", format!("cannot sort by `{s}`"));
         }
@@ -233,7 +239,7 @@ impl Services {
         let mut p = Problems::new();
         let entity = req.entity.clone().unwrap_or_default().trim().to_lowercase();
         if !ENTITIES.contains(&entity.as_str()) {
-            p.add("entity", "must be contact or company");
+            p.add("entity", "must be contact, company or deal");
         }
         let name = self.check_view(actor, &entity, &req, &mut p).await?;
         p.into_result()?;

@@ -6,9 +6,11 @@ mod audit;
 mod auth;
 mod bulk;
 mod clients;
+mod deals;
 mod exports;
 mod fields;
 mod files;
+mod funnel;
 mod imports;
 pub mod jobs;
 mod teams;
@@ -18,8 +20,16 @@ mod users;
 pub use auth::{LoginOutcome, NewSessionCookie};
 pub use bulk::{BulkAction, BulkFailure, BulkRequest, BulkResult, BulkSelection};
 pub use clients::{CompanyView, ContactView, LinkRequest, ListRequest, MergeRequest, SearchResults};
+pub use deals::{
+    BOARD_SORT, Board, BoardColumn, BoardRequest, DealInput, DealItemInput, DealView, ItemsRequest, MoveRequest,
+    PaymentRequest,
+};
 pub use fields::{CreateFieldRequest, UpdateFieldRequest, ViewRequest};
 pub use files::FileWriter;
+pub use funnel::{
+    BASE_CURRENCY_KEY, BaseCurrencyRequest, CreatePipelineRequest, Currencies, DEFAULT_BASE_CURRENCY,
+    LossReasonRequest, RateRequest, StageInput, StageOrderRequest, StagePatch, UpdatePipelineRequest,
+};
 pub use imports::{DuplicateOf, NewImport, PresetList, PresetRequest, PreviewRow, RowAction};
 pub use teams::{CreateTeamRequest, UpdateTeamRequest};
 pub use tokens::{CreateTokenRequest, CreatedToken};
@@ -69,11 +79,58 @@ type DefsCache = std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<crate::dom
 /// clear the cache at once; other app nodes see them within this time.
 const DEFS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How long a request may authenticate with a token and user read earlier. Changes made
+/// through this process (revoking a token, deactivating a user, changing a role or a team)
+/// clear the cache at once; other app nodes and the CLI take effect within this time.
+const AUTH_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A small map whose entries expire after a fixed time; cleared whole when it grows past
+/// its bound, so it never holds more than a few thousand entries.
+pub(crate) struct ShortCache<K, V> {
+    ttl: std::time::Duration,
+    map: std::sync::Mutex<std::collections::HashMap<K, (std::time::Instant, V)>>,
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> ShortCache<K, V> {
+    const MAX_ENTRIES: usize = 4096;
+
+    pub(crate) fn new(ttl: std::time::Duration) -> Self {
+        Self { ttl, map: std::sync::Mutex::new(std::collections::HashMap::new()) }
+    }
+
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        let map = self.map.lock().ok()?;
+        map.get(key).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, v)| v.clone())
+    }
+
+    pub(crate) fn put(&self, key: K, value: V) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= Self::MAX_ENTRIES {
+                map.clear();
+            }
+            map.insert(key, (std::time::Instant::now(), value));
+        }
+    }
+
+    pub(crate) fn clear(&self) {
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Services {
     store: Arc<dyn Store>,
     settings: ServiceSettings,
     defs: Arc<DefsCache>,
+    /// API tokens by hash and actors by user, as last read (see [`AUTH_TTL`]).
+    tokens: Arc<ShortCache<String, crate::domain::auth::ApiToken>>,
+    actors: Arc<ShortCache<Uuid, crate::authz::Actor>>,
     /// Wakes this process's worker when a job is queued.
     wake: Arc<tokio::sync::Notify>,
 }
@@ -84,6 +141,8 @@ impl Services {
             store,
             settings,
             defs: Arc::new(std::sync::Mutex::new(None)),
+            tokens: Arc::new(ShortCache::new(AUTH_TTL)),
+            actors: Arc::new(ShortCache::new(AUTH_TTL)),
             wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
@@ -109,6 +168,12 @@ impl Services {
             }
         };
         Ok(all.iter().filter(|d| d.entity == entity).cloned().collect())
+    }
+
+    /// Forgets every cached token and actor: call after any change to users, teams or tokens.
+    pub(crate) fn forget_actors(&self) {
+        self.tokens.clear();
+        self.actors.clear();
     }
 
     pub(crate) fn forget_defs(&self) {

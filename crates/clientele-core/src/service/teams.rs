@@ -61,6 +61,7 @@ impl Services {
         };
         let audit = audit_entry(actor, "create", "team", team.id, audit::created(&to_json(&team)));
         self.store.insert_team(&team, &audit).await?;
+        self.forget_actors();
         Ok(team)
     }
 
@@ -103,6 +104,7 @@ impl Services {
         next.updated_at = now();
         let audit = audit_entry(actor, "update", "team", id, audit::diff(&to_json(&current), &to_json(&next)));
         self.store.update_team(&next, current.version, &audit).await?;
+        self.forget_actors();
         Ok(next)
     }
 
@@ -111,6 +113,8 @@ impl Services {
         let current = self.get_team(actor, id).await?;
         check_version(if_match, current.version)?;
         let audit = audit_entry(actor, "delete", "team", id, audit::deleted(&to_json(&current)));
-        self.store.delete_team(id, if_match, &audit).await
+        self.store.delete_team(id, if_match, &audit).await?;
+        self.forget_actors();
+        Ok(())
     }
 }

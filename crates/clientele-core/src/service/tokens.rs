@@ -84,6 +84,7 @@ impl Services {
         let audit =
             audit_entry(actor, "revoke", "api_token", id, serde_json::json!({"revoked_at": {"old": null, "new": at}}));
         self.store.revoke_token(id, at, &audit).await?;
+        self.forget_actors();
         self.store.get_token(id).await?.ok_or(Error::NotFound("api token"))
     }
 }

@@ -174,6 +174,7 @@ impl Services {
         next.updated_at = now();
         let audit = audit_entry(actor, "update", "user", id, audit::diff(&to_json(&current), &to_json(&next)));
         self.store.update_user(&next, current.version, &audit).await?;
+        self.forget_actors();
         if !next.active {
             self.store.delete_user_sessions(id, None).await?;
         }

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod clients;
 mod docs;
+mod funnel;
 pub mod imports;
 mod settings;
 mod teams;
@@ -55,6 +56,8 @@ use clientele_core::Error;
         (name = "imports", description = "Importing CSV, XLSX, XLS, ODS and vCard files: mapping, preview, run, report, undo"),
         (name = "exports", description = "Exporting lists, views and selections to CSV, XLSX and vCard"),
         (name = "jobs", description = "The background job queue (administrators)"),
+        (name = "pipelines", description = "Sales pipelines and their stages, the board, loss reasons and currencies"),
+        (name = "deals", description = "Deals: stage moves, line items, payments, stage history"),
     )
 )]
 struct ApiDoc;
@@ -135,6 +138,26 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(imports::list_jobs))
         .routes(routes!(imports::retry_job))
         .routes(routes!(imports::cancel_job))
+        .routes(routes!(funnel::list_pipelines, funnel::create_pipeline))
+        .routes(routes!(funnel::get_pipeline, funnel::update_pipeline, funnel::delete_pipeline))
+        .routes(routes!(funnel::add_stage))
+        .routes(routes!(funnel::reorder_stages))
+        .routes(routes!(funnel::update_stage, funnel::remove_stage))
+        .routes(routes!(funnel::board))
+        .routes(routes!(funnel::board_column))
+        .routes(routes!(funnel::list_loss_reasons, funnel::create_loss_reason))
+        .routes(routes!(funnel::update_loss_reason, funnel::delete_loss_reason))
+        .routes(routes!(funnel::currencies))
+        .routes(routes!(funnel::set_base_currency))
+        .routes(routes!(funnel::put_rate))
+        .routes(routes!(funnel::delete_rate))
+        .routes(routes!(funnel::list_deals, funnel::create_deal))
+        .routes(routes!(funnel::get_deal, funnel::update_deal, funnel::delete_deal))
+        .routes(routes!(funnel::move_deal))
+        .routes(routes!(funnel::replace_items))
+        .routes(routes!(funnel::add_payment))
+        .routes(routes!(funnel::remove_payment))
+        .routes(routes!(funnel::deal_durations))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.
@@ -169,7 +192,11 @@ async fn with_custom_fields(state: &AppState, base: &str) -> String {
         return base.to_owned();
     }
     let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(base) else { return base.to_owned() };
-    for (entity, schemas) in [("contact", ["Contact", "ContactInput"]), ("company", ["Company", "CompanyInput"])] {
+    for (entity, schemas) in [
+        ("contact", ["Contact", "ContactInput"]),
+        ("company", ["Company", "CompanyInput"]),
+        ("deal", ["Deal", "DealInput"]),
+    ] {
         let mine: Vec<_> = defs.iter().filter(|d| d.entity == entity).collect();
         let mut props = serde_json::Map::new();
         for d in &mine {

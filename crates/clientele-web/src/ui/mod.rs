@@ -3,6 +3,7 @@
 
 mod cards;
 mod clients_common;
+mod deals;
 mod fields;
 mod forms;
 mod home;
@@ -80,7 +81,17 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/fields", get(fields::fields_get).post(fields::fields_post))
         .route("/settings/fields/{id}", get(fields::field_edit_get).post(fields::field_edit_post))
         .route("/settings/fields/{id}/delete", post(fields::field_delete))
-        .route("/deals", get(home::section))
+        .route("/deals", get(deals::board))
+        .route("/deals/new", get(deals::deal_new).post(deals::deal_create))
+        .route("/deals/quick", post(deals::quick_add))
+        .route("/deals/board/{pipeline_id}/{stage_id}", get(deals::board_more))
+        .route("/deals/{id}", get(deals::deal_card))
+        .route("/deals/{id}/edit", get(deals::deal_edit).post(deals::deal_update))
+        .route("/deals/{id}/move", get(deals::to_card).post(deals::move_post))
+        .route("/deals/{id}/items", post(deals::items_post))
+        .route("/deals/{id}/payments", post(deals::payment_add))
+        .route("/deals/{id}/payments/{payment_id}/remove", post(deals::payment_remove))
+        .route("/deals/{id}/delete", post(deals::deal_delete))
         .route("/tasks", get(home::section))
         .route("/inbox", get(home::section))
         .route("/reports", get(home::section))
@@ -130,6 +141,7 @@ pub struct Chrome {
     pub css: String,
     pub js: String,
     pub htmx: String,
+    pub sortable: String,
     pub favicon: String,
 }
 
@@ -154,6 +166,7 @@ impl Chrome {
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             htmx: assets::url("htmx.min.js"),
+            sortable: assets::url("Sortable.min.js"),
             favicon: assets::url("favicon.svg"),
         }
     }

@@ -232,7 +232,7 @@ async fn filters_views_and_custom_fields(app: TestApp) {
             &admin,
             &app,
             "/custom-fields",
-            json!({"entity": "deal", "key": "Bad Key", "label": "", "field_type": "colour"}),
+            json!({"entity": "invoice", "key": "Bad Key", "label": "", "field_type": "colour"}),
         )
         .await,
         422,

@@ -10,6 +10,7 @@ mod imports;
 mod auth;
 mod clients;
 mod conventions;
+mod deals;
 mod permissions;
 mod ui;
 mod ui_clients;
