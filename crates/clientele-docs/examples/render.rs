@@ -1,9 +1,9 @@
 //! Renders a sample document to a PDF file and prints how long rendering took.
 //!
-//! `cargo run --release -p clientele-docs --example render -- OUT.pdf [invoice|quote] [LOCALE] [ITEMS] [TEMPLATE.typ]`
+//! `cargo run --release -p clientele-docs --example render -- OUT.pdf [invoice|quote] [LOCALE] [ITEMS] [TEMPLATE.toml]`
 //!
-//! The first render parses the bundled fonts and builds the typst library; the following
-//! ones (timed separately) show the cost of one document in a running server.
+//! The first render parses the bundled fonts; the following ones (timed separately) show the
+//! cost of one document in a running server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
@@ -12,7 +12,7 @@ use clientele_docs::{DocumentKind, LineItem, render_pdf, sample_document};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let out = args.first().expect("usage: render OUT.pdf [invoice|quote] [LOCALE] [ITEMS] [TEMPLATE.typ]");
+    let out = args.first().expect("usage: render OUT.pdf [invoice|quote] [LOCALE] [ITEMS] [TEMPLATE.toml]");
     let kind = match args.get(1).map(String::as_str) {
         Some("quote") => DocumentKind::Quote,
         _ => DocumentKind::Invoice,

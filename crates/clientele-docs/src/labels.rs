@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-/// Every fixed word a default template prints. Templates see them as `doc.labels.<field>`.
+/// Every fixed word the layout prints. A template can change any of them in its `[labels]` table.
 ///
 /// [`Labels::for_locale`] gives a built-in set; a caller may change any field (for example
 /// `tax` to "Sales tax" or "Без НДС") before rendering.
@@ -69,6 +69,75 @@ impl Default for Labels {
 pub const LABEL_LOCALES: [&str; 5] = ["en", "fr", "ru", "bg", "ko"];
 
 impl Labels {
+    /// The names of the labels, as templates write them in `[labels]`.
+    pub(crate) const NAMES: [&str; 28] = [
+        "invoice",
+        "quote",
+        "number",
+        "issue_date",
+        "due_date",
+        "valid_until",
+        "seller",
+        "buyer",
+        "prepared_for",
+        "item",
+        "quantity",
+        "unit",
+        "unit_price",
+        "discount",
+        "tax",
+        "amount",
+        "subtotal",
+        "total",
+        "amount_due",
+        "notes",
+        "payment_terms",
+        "bank_details",
+        "tax_number",
+        "contact_person",
+        "phone",
+        "email",
+        "page",
+        "acceptance",
+    ];
+
+    /// Sets the label called `name` (one of [`Labels::NAMES`]); false for an unknown name.
+    pub(crate) fn set(&mut self, name: &str, value: &str) -> bool {
+        let field = match name {
+            "invoice" => &mut self.invoice,
+            "quote" => &mut self.quote,
+            "number" => &mut self.number,
+            "issue_date" => &mut self.issue_date,
+            "due_date" => &mut self.due_date,
+            "valid_until" => &mut self.valid_until,
+            "seller" => &mut self.seller,
+            "buyer" => &mut self.buyer,
+            "prepared_for" => &mut self.prepared_for,
+            "item" => &mut self.item,
+            "quantity" => &mut self.quantity,
+            "unit" => &mut self.unit,
+            "unit_price" => &mut self.unit_price,
+            "discount" => &mut self.discount,
+            "tax" => &mut self.tax,
+            "amount" => &mut self.amount,
+            "subtotal" => &mut self.subtotal,
+            "total" => &mut self.total,
+            "amount_due" => &mut self.amount_due,
+            "notes" => &mut self.notes,
+            "payment_terms" => &mut self.payment_terms,
+            "bank_details" => &mut self.bank_details,
+            "tax_number" => &mut self.tax_number,
+            "contact_person" => &mut self.contact_person,
+            "phone" => &mut self.phone,
+            "email" => &mut self.email,
+            "page" => &mut self.page,
+            "acceptance" => &mut self.acceptance,
+            _ => return false,
+        };
+        value.clone_into(field);
+        true
+    }
+
     /// The built-in set for a locale tag (`en`, `fr-FR`, `ru`, `bg`, `ko-KR`...), by its
     /// language subtag; English for any other language.
     pub fn for_locale(locale: &str) -> Labels {
@@ -270,5 +339,18 @@ mod tests {
             assert!(map.len() > 20, "{locale}");
             assert!(map.iter().all(|v| v.as_str().is_some_and(|s| !s.trim().is_empty())), "{locale}");
         }
+    }
+
+    #[test]
+    fn every_label_name_can_be_set_by_a_template() {
+        let json = serde_json::to_value(Labels::default()).unwrap_or_default();
+        let names: Vec<&String> = json.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        assert_eq!(names.len(), Labels::NAMES.len());
+        for name in Labels::NAMES {
+            let mut labels = Labels::default();
+            assert!(labels.set(name, "Zz"), "{name}");
+            assert_eq!(serde_json::to_value(&labels).unwrap_or_default()[name], "Zz", "{name}");
+        }
+        assert!(!Labels::default().set("nope", "x"));
     }
 }

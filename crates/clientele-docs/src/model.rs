@@ -4,8 +4,7 @@
 //! dates are strings exactly as they must be printed (`"1 234.50"`, `"12.5"`, `"31.03.2026"`).
 //! This crate never parses or computes them, so what the CRM computed is what is printed.
 //!
-//! The whole [`Document`] reaches typst as JSON (see the crate README for the shape templates
-//! see). Optional fields become `none` there.
+//! Every text here is printed as it is: nothing in it is interpreted.
 
 use serde::Serialize;
 
@@ -22,7 +21,7 @@ pub enum DocumentKind {
 impl DocumentKind {
     pub const ALL: [DocumentKind; 2] = [DocumentKind::Quote, DocumentKind::Invoice];
 
-    /// `"quote"` or `"invoice"`, as templates see it in `doc.kind`.
+    /// `"quote"` or `"invoice"`.
     pub fn as_str(self) -> &'static str {
         match self {
             DocumentKind::Quote => "quote",
@@ -38,7 +37,7 @@ pub struct Document {
     /// Already formatted, e.g. `INV-2026-0001`.
     pub number: String,
     /// Language of the text (`en`, `fr`, `ru`, `bg`, `ko`, or a tag such as `fr-BE`); used for
-    /// hyphenation and typographic rules. The labels are chosen separately (see [`Labels`]).
+    /// the PDF's metadata. The labels are chosen separately (see [`Labels`]).
     pub lang: String,
     /// The words printed around the data ("Invoice", "Qty", ...).
     pub labels: Labels,
@@ -49,9 +48,8 @@ pub struct Document {
     /// ISO 4217 code (or whatever the caller wants printed beside totals), e.g. `EUR`.
     pub currency: String,
     pub seller: Party,
-    /// The seller's logo as an image file's bytes (PNG, JPEG, GIF, WebP or SVG), printed at the
-    /// top. Templates see its path in `doc.logo` (`none` without a logo) and show it with
-    /// `image(doc.logo)`.
+    /// The seller's logo as an image file's bytes (PNG or JPEG), printed at the top left, 12 mm
+    /// high (a template can hide it with `header.logo = false`).
     #[serde(skip)]
     pub logo: Option<Vec<u8>>,
     pub buyer: Party,

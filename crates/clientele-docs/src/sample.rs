@@ -3,13 +3,8 @@
 use crate::labels::Labels;
 use crate::model::{Document, DocumentKind, Field, LineItem, Party, TextBlock};
 
-/// A small SVG logo for the sample document.
-const SAMPLE_LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40">
-<rect x="0" y="4" width="32" height="32" rx="6" fill="#1f4e79"/>
-<path d="M9 20 l6 6 l10 -12" stroke="#ffffff" stroke-width="4" fill="none"/>
-<rect x="40" y="12" width="72" height="6" rx="3" fill="#1f4e79"/>
-<rect x="40" y="23" width="50" height="5" rx="2.5" fill="#8fa9c4"/>
-</svg>"##;
+/// A small PNG logo for the sample document (240×80 pixels).
+const SAMPLE_LOGO: &[u8] = include_bytes!("../assets/sample-logo.png");
 
 /// A realistic document of `kind` with every field filled, labelled for `locale`; the UI can
 /// render it to preview a template.
@@ -40,7 +35,7 @@ pub fn sample_document(kind: DocumentKind, locale: &str) -> Document {
                 Field::new("BIC", "AGRIFRPPXXX"),
             ],
         },
-        logo: Some(SAMPLE_LOGO.as_bytes().to_vec()),
+        logo: Some(SAMPLE_LOGO.to_vec()),
         buyer: Party {
             name: "Contoso Ltd".into(),
             address_lines: vec!["1 Market Street".into(), "London EC1A 1AA".into(), "United Kingdom".into()],
