@@ -746,7 +746,7 @@ impl Layout<'_> {
         };
         let seller = self.wrap(&self.doc.seller.name, style, third - 6.0)?;
         let centre = self.wrap(&centre_text, style, third - 6.0)?;
-        let rule_y = self.bottom + 9.0;
+        let rule_y = self.bottom + 12.0;
         let (left, w) = (self.left, self.width());
         for page in 0..count {
             let number = self.wrap(&format!("{} {} / {count}", self.labels.page, page + 1), style, third - 6.0)?;

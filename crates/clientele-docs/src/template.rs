@@ -81,10 +81,6 @@ pub(crate) enum Section {
     Signature,
 }
 
-impl Section {
-    const NAMES: &str = "payment_terms, bank_details, notes, blocks, terms, signature";
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
@@ -215,14 +211,7 @@ pub(crate) fn parse(kind: DocumentKind, text: &str) -> Result<Template, DocError
             Some(key) if !message.contains(&format!("`{key}`")) => format!("{key}: {message}"),
             _ => message,
         };
-        let mut err = error(message, e.span(), text);
-        if let DocError::Template(t) = &mut err
-            && e.message().contains("unknown variant")
-            && e.message().contains("payment_terms")
-        {
-            t.hints.push(format!("sections.order lists some of: {}", Section::NAMES));
-        }
-        err
+        error(message, e.span(), text)
     })?;
 
     let accent = match &raw.accent {
