@@ -200,6 +200,20 @@ impl Layout<'_> {
         top - y
     }
 
+    /// Places `lines` with their top at `y` in a column from `x`, going on at the top of a new
+    /// page when the page is full; returns where they end on the (maybe new) page.
+    fn column(&mut self, lines: &Lines, x: f32, y: f32, w: f32) -> f32 {
+        let mut y = y;
+        for line in &lines.0 {
+            if y + line.style.line_height() > self.bottom {
+                self.new_page();
+                y = self.top;
+            }
+            y += self.put(&Lines(vec![line.clone()]), x, y, w, Align::Left);
+        }
+        y
+    }
+
     /// Places `lines` at the current position across the full width, going on to a new page
     /// when the page is full.
     fn flow(&mut self, lines: Lines, x: f32, w: f32) {
@@ -247,26 +261,8 @@ impl Layout<'_> {
         let left_w = self.width() - right_w - 20.0;
         let (left, top) = (self.left, self.top);
 
-        let mut ly = top;
-        if let Some(image) = logo {
-            let (pw, ph) = image.size();
-            let mut h = 12.0 * MM;
-            let mut w = h * pw as f32 / ph.max(1) as f32;
-            if w > left_w {
-                h *= left_w / w;
-                w = left_w;
-            }
-            self.ops().push(Op::Logo { x: left, y: ly, w, h });
-            ly += h + 8.0;
-        }
-        let name = self.wrap(&self.doc.seller.name, self.style(1.67, true, self.accent), left_w)?;
-        ly += self.put(&name, left, ly, left_w, Align::Left) + 2.0;
-        if self.tpl.seller_details {
-            let texts = self.party_lines(&self.doc.seller);
-            let lines = self.wrap_all(texts.iter().map(String::as_str), self.style(1.0, false, MUTED), left_w)?;
-            ly += self.put(&lines, left, ly, left_w, Align::Left);
-        }
-
+        // The right column first: the left one may go on over pages when a seller has very long
+        // details, and the right one must stay on the first page.
         let rx = self.right - right_w;
         let mut ry = top;
         let title = self.wrap(&self.title().to_uppercase(), self.style(2.2, true, self.accent), right_w)?;
@@ -301,7 +297,32 @@ impl Layout<'_> {
             ry += 3.0 + self.put(&note, rx, ry + 3.0, right_w, Align::Right);
         }
 
-        self.y = ly.max(ry) + 8.0;
+        let mut ly = top;
+        if let Some(image) = logo {
+            let (pw, ph) = image.size();
+            let mut h = 12.0 * MM;
+            let mut w = h * pw as f32 / ph.max(1) as f32;
+            if w > left_w {
+                h *= left_w / w;
+                w = left_w;
+            }
+            self.ops().push(Op::Logo { x: left, y: ly, w, h });
+            ly += h + 8.0;
+        }
+        let name = self.wrap(&self.doc.seller.name, self.style(1.67, true, self.accent), left_w)?;
+        let first_page = self.pages.len();
+        ly = self.column(&name, left, ly, left_w) + 2.0;
+        if self.tpl.seller_details {
+            let texts = self.party_lines(&self.doc.seller);
+            let lines = self.wrap_all(texts.iter().map(String::as_str), self.style(1.0, false, MUTED), left_w)?;
+            ly = self.column(&lines, left, ly, left_w);
+        }
+
+        // A seller with more details than a page holds has gone on to the next pages.
+        self.y = if self.pages.len() == first_page { ly.max(ry) } else { ly } + 8.0;
+        if self.y + 20.0 > self.bottom {
+            self.new_page();
+        }
         let (y, w, accent) = (self.y, self.width(), self.accent);
         self.ops().push(Op::Rule { x: left, y, w, thickness: 1.2, color: accent });
         self.y += 1.2 + 12.0;
@@ -365,12 +386,13 @@ impl Layout<'_> {
         let caption = self.caption(&heading, w)?;
         y += self.put(&caption, x, y, w, Align::Left) + 3.0;
         let name = self.wrap(&doc.buyer.name, self.style(1.17, true, TEXT), w)?;
-        y += self.put(&name, x, y, w, Align::Left);
+        let first_page = self.pages.len();
+        y = self.column(&name, x, y, w);
         let texts = self.party_lines(&doc.buyer);
         let lines = self.wrap_all(texts.iter().map(String::as_str), self.body(), w)?;
-        y += self.put(&lines, x, y, w, Align::Left);
+        y = self.column(&lines, x, y, w);
 
-        self.y = y.max(top + box_h) + 16.0;
+        self.y = if self.pages.len() == first_page { y.max(top + box_h) } else { y } + 16.0;
         Ok(())
     }
 

@@ -459,3 +459,27 @@ fn long_words_and_long_texts_are_broken_inside_the_margins() {
     let page = Labels::for_locale("ru").page;
     assert!(pdf_text(&pdf).contains(&format!("{page} {pages} / {pages}")));
 }
+
+#[test]
+fn a_seller_and_a_buyer_longer_than_a_page_go_on_over_pages() {
+    let mut doc = sample_document(DocumentKind::Quote, "bg");
+    doc.seller.address_lines = (1..=90).map(|i| format!("Seller line {i}")).collect();
+    doc.buyer.address_lines = (1..=90).map(|i| format!("Buyer line {i}")).collect();
+    let pdf = render(&doc);
+    let words = word_boxes(&pdf);
+    for (page, x_min, x_max, y_max, text) in &words {
+        assert!(*x_min >= 50.0 && *x_max <= 595.28 - 50.0, "page {page}: {text:?} at {x_min}..{x_max}");
+        assert!(*y_max <= 841.89 - 20.0, "page {page}: {text:?} below the page at {y_max}");
+    }
+    let text = pdf_text(&pdf);
+    for expected in ["Seller line 90", "Buyer line 90", "Consulting", "1 584.00 EUR", "Q-2026-0001"] {
+        assert!(text.contains(expected), "{expected:?} missing:\n{text}");
+    }
+    // Each page's text stays above its footer: the footer is the last thing on every page.
+    let page = Labels::for_locale("bg").page;
+    let pages: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    assert!(pages.len() >= 3, "{}", pages.len());
+    for (i, p) in pages.iter().enumerate() {
+        assert!(p.contains(&format!("{page} {} / {}", i + 1, pages.len())), "page {}:\n{p}", i + 1);
+    }
+}
