@@ -168,3 +168,42 @@ test("a deal with two line items: exact totals on the card", async () => {
   assert.deepEqual(problems.filter((p) => !p.includes("422")), []);
   await ctx.close();
 });
+
+test("pipeline settings: add, rename and reorder stages; a stage with deals cannot be removed", async () => {
+  const { ctx, page, problems } = await signedIn();
+  await page.goto(`${server.url}/settings/pipelines`);
+  const pipeline = page.locator("[data-testid=pipeline]").first();
+  const names = async () => pipeline.locator("[data-testid=stage-name]").evaluateAll((els) => els.map((e) => e.value));
+  // Each change reloads the page (a boosted form): wait for what it changed to show.
+  const until = (expected) =>
+    page.waitForFunction((want) => {
+      const got = [...document.querySelectorAll("[data-testid=pipeline]")[0].querySelectorAll("[data-testid=stage-name]")].map((e) => e.value);
+      return JSON.stringify(got) === JSON.stringify(want);
+    }, expected);
+  await pipeline.locator("[data-testid=stage-new]").fill("Contract signing");
+  await pipeline.locator("[data-testid=stage-new] ~ button").click();
+  await until(["Qualification", "Needs analysis", "Proposal", "Negotiation", "Contract signing", "Won", "Lost"]);
+
+  // Move "Contract signing" one place up, rename "Proposal".
+  await pipeline.locator("[data-testid=stage-row]").nth(4).locator("button[title='Move up']").click();
+  await until(["Qualification", "Needs analysis", "Proposal", "Contract signing", "Negotiation", "Won", "Lost"]);
+  const proposal = pipeline.locator("[data-testid=stage-row]").nth(2);
+  await proposal.locator("[data-testid=stage-name]").fill("Коммерческое предложение");
+  await proposal.locator("button:has-text('Save')").click();
+  await until(["Qualification", "Needs analysis", "Коммерческое предложение", "Contract signing", "Negotiation", "Won", "Lost"]);
+  assert.equal((await names()).length, 7);
+
+  // The first test left a deal in that stage: removing it is refused with the count.
+  page.on("dialog", (d) => d.accept());
+  await pipeline.locator("[data-testid=stage-row]").nth(2).locator("[data-testid=stage-remove]").click();
+  await page.waitForSelector("[data-testid=settings-error]");
+  assert.match(await page.textContent("[data-testid=settings-error]"), /1 deal/);
+  await shot(page, "deals-06-pipeline-settings");
+
+  // The board follows the new order.
+  await page.goto(`${server.url}/deals`);
+  const cols = await page.locator("[data-testid=column] h2").allTextContents();
+  assert.deepEqual(cols, ["Qualification", "Needs analysis", "Коммерческое предложение", "Contract signing", "Negotiation"]);
+  assert.deepEqual(problems.filter((p) => !p.includes("409")), []);
+  await ctx.close();
+});

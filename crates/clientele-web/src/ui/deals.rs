@@ -118,10 +118,7 @@ fn board_request(p: &Pairs, limit: u32) -> BoardRequest {
 }
 
 fn filter_qs(p: &Pairs) -> Vec<(&'static str, String)> {
-    ["owner", "tag", "q"]
-        .into_iter()
-        .filter_map(|k| p.get(k).map(|v| (k, v.to_owned())))
-        .collect()
+    ["owner", "tag", "q"].into_iter().filter_map(|k| p.get(k).map(|v| (k, v.to_owned()))).collect()
 }
 
 fn more_link(pipeline: Uuid, stage: Uuid, cursor: Option<&str>, p: &Pairs) -> String {
@@ -313,7 +310,12 @@ pub async fn move_post(
 }
 
 /// The quick-add form at the top of a board column: a title and an amount.
-pub async fn quick_add(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, body: Bytes) -> Response {
+pub async fn quick_add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    body: Bytes,
+) -> Response {
     let p = Pairs::from_bytes(&body);
     let input = DealInput {
         title: Some(p.str("title")),
@@ -466,9 +468,8 @@ async fn card_page(
             done: d.status == StageKind::Won || (d.status == StageKind::Open && st.position < current_pos),
         })
         .collect();
-    let outcome = |k: StageKind| {
-        pipeline.stages.iter().find(|st| st.kind == k).map(|st| st.id.to_string()).unwrap_or_default()
-    };
+    let outcome =
+        |k: StageKind| pipeline.stages.iter().find(|st| st.kind == k).map(|st| st.id.to_string()).unwrap_or_default();
     let reasons = s.list_loss_reasons(&user.actor, true).await.unwrap_or_default();
     let contact = match d.contact_id {
         Some(id) => s.get_contact(&user.actor, id).await.ok().map(|x| (id.to_string(), x.contact.display_name)),
@@ -481,7 +482,9 @@ async fn card_page(
     let defs: Vec<CustomFieldDef> = s.list_custom_fields(&user.actor, Some("deal")).await.unwrap_or_default();
     let custom = defs
         .iter()
-        .filter_map(|def| d.custom_fields.get(&def.key).map(|val| (def.label.clone(), show_custom(&c, def, val, &users))))
+        .filter_map(|def| {
+            d.custom_fields.get(&def.key).map(|val| (def.label.clone(), show_custom(&c, def, val, &users)))
+        })
         .collect();
     c.title = d.title.clone();
     let tl = timeline(state, user, &c, d.id).await;
@@ -603,8 +606,14 @@ pub async fn items_post(
 ) -> Response {
     let p = Pairs::from_bytes(&body);
     let col = |k: &str| p.all(k);
-    let (names, qty, units, prices, discounts, taxes) =
-        (col("item_name"), col("item_quantity"), col("item_unit"), col("item_price"), col("item_discount"), col("item_tax"));
+    let (names, qty, units, prices, discounts, taxes) = (
+        col("item_name"),
+        col("item_quantity"),
+        col("item_unit"),
+        col("item_price"),
+        col("item_discount"),
+        col("item_tax"),
+    );
     let at = |v: &[String], i: usize| v.get(i).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let items = (0..names.len())
         .filter(|&i| at(&names, i).is_some() || at(&prices, i).is_some())
@@ -762,11 +771,7 @@ const DEAL_TEXT_FIELDS: &[&str] = &[
 
 /// Contacts as (id, name) by name, for the contact picker (the first 500).
 async fn contact_choices(state: &AppState, user: &Authenticated) -> Vec<(String, String)> {
-    let req = ListRequest {
-        sort: Some("name".into()),
-        limit: Some(500),
-        ..Default::default()
-    };
+    let req = ListRequest { sort: Some("name".into()), limit: Some(500), ..Default::default() };
     state
         .services()
         .list_contacts(&user.actor, &req)
@@ -848,7 +853,8 @@ fn read_form(p: &Pairs, defs: &[CustomFieldDef]) -> (FormValues, Map<String, Val
         let v = if t.is_empty() { Value::Null } else { json!(t) };
         m.insert((*k).to_owned(), v);
     }
-    let tags: Vec<String> = p.str("tags").split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+    let tags: Vec<String> =
+        p.str("tags").split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
     m.insert("tags".into(), json!(tags));
     let co = p.all("co_owner_ids");
     m.insert("co_owner_ids".into(), json!(co));

@@ -10,6 +10,7 @@ mod home;
 mod imports;
 mod lists;
 mod login;
+mod pipelines;
 mod search;
 mod settings;
 
@@ -106,6 +107,18 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens", get(settings::tokens_get).post(settings::tokens_post))
         .route("/settings/tokens/{id}/revoke", post(settings::token_revoke_post))
         .route("/settings/audit", get(settings::audit_get))
+        .route("/settings/pipelines", get(pipelines::pipelines_get).post(pipelines::pipeline_create))
+        .route("/settings/pipelines/{id}", post(pipelines::pipeline_update))
+        .route("/settings/pipelines/{id}/delete", post(pipelines::pipeline_delete))
+        .route("/settings/pipelines/{id}/stages", post(pipelines::stage_add))
+        .route("/settings/pipelines/{id}/stages/{stage_id}", post(pipelines::stage_update))
+        .route("/settings/pipelines/{id}/stages/{stage_id}/remove", post(pipelines::stage_remove))
+        .route("/settings/pipelines/{id}/stages/{stage_id}/{dir}", post(pipelines::stage_shift))
+        .route("/settings/loss-reasons", post(pipelines::reason_create))
+        .route("/settings/loss-reasons/{id}", post(pipelines::reason_update))
+        .route("/settings/currencies/base", post(pipelines::base_currency))
+        .route("/settings/currencies/rates", post(pipelines::rate_add))
+        .route("/settings/currencies/rates/{id}/delete", post(pipelines::rate_delete))
 }
 
 /// Navigation entries: (path, i18n key, icon).
