@@ -618,11 +618,8 @@ async fn board(deals: usize) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let pipelines: serde_json::Value =
         client.get(format!("{url}/api/v1/pipelines")).bearer_auth(&admin).send().await?.json().await?;
-    let pid = pipelines["data"][0]["id"]
-        .as_str()
-        .or_else(|| pipelines[0]["id"].as_str())
-        .context("no pipeline")?
-        .to_owned();
+    let pid =
+        pipelines["data"][0]["id"].as_str().or_else(|| pipelines[0]["id"].as_str()).context("no pipeline")?.to_owned();
     let api = format!("{url}/api/v1/pipelines/{pid}/board?limit=20");
     let first: serde_json::Value = client.get(&api).bearer_auth(&admin).send().await?.json().await?;
     let total = first["total_count"].as_i64().unwrap_or(0);

@@ -931,22 +931,18 @@ impl SqlStore {
         }
         let last = n - 1;
         // Parameters: $1 pipeline, then the open stages, then the owners.
-        let stage_case = (0..open.len())
-            .map(|k| format!("WHEN {k} THEN ${}", k + 2))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let owner_case = (0..owners.len())
-            .map(|k| format!("WHEN {k} THEN ${}", k + 2 + open.len()))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let stage_case = (0..open.len()).map(|k| format!("WHEN {k} THEN ${}", k + 2)).collect::<Vec<_>>().join(" ");
+        let owner_case =
+            (0..owners.len()).map(|k| format!("WHEN {k} THEN ${}", k + 2 + open.len())).collect::<Vec<_>>().join(" ");
         let (stages_n, owners_n) = (open.len(), owners.len());
+        let jsonb = if self.db.backend() == Backend::Postgres { "::jsonb" } else { "" };
         let cols = "id, version, title, sort_title, pipeline_id, stage_id, status, amount_minor, currency, source, \
                     co_owners, owner_id, custom_fields, tags, stage_entered_at, created_at, updated_at";
         let body = format!(
             "'Deal #' || i, 'deal #' || i, $1, CASE i % {stages_n} {stage_case} END, 'open', \
              ((i * 7919) % 4000 + 1) * 1000, CASE i % 5 WHEN 3 THEN 'USD' WHEN 4 THEN 'RUB' ELSE 'EUR' END, \
              CASE i % 4 WHEN 0 THEN 'website' WHEN 1 THEN 'referral' WHEN 2 THEN 'cold_call' ELSE 'email' END, '[]', \
-             CASE i % {owners_n} {owner_case} END, '{{}}', CASE i % 10 WHEN 0 THEN '[\"vip\"]' ELSE '[]' END"
+             CASE i % {owners_n} {owner_case} END, '{{}}', (CASE i % 10 WHEN 0 THEN '[\"vip\"]' ELSE '[]' END){jsonb}"
         );
         let (deals_sql, history_sql) = match self.db.backend() {
             Backend::Sqlite => (
