@@ -17,3 +17,4 @@ mod products;
 mod ui;
 mod ui_clients;
 mod ui_imports;
+mod ui_leads;
