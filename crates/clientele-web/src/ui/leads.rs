@@ -172,6 +172,8 @@ struct CardPage {
     statuses: Vec<(String, String)>,
     temps: Vec<(String, String)>,
     converted: bool,
+    /// What the lead became: (kind label, link, name).
+    became: Vec<(String, String, String)>,
 }
 
 pub async fn card(
@@ -220,9 +222,23 @@ pub async fn card(
         .map(|s| ((*s).to_owned(), c.t.get(&format!("lead-status-{}", s.replace('_', "-")))))
         .collect();
     let temps = ["cold", "warm", "hot"].iter().map(|s| ((*s).to_owned(), c.t.get(&format!("lead-temp-{s}")))).collect();
+    let s = state.services();
+    let mut became = Vec::new();
+    if let Some(id) = l.converted_contact_id {
+        let name = s.get_contact(&user.actor, id).await.map(|v| v.contact.display_name).unwrap_or(id.to_string());
+        became.push((c.t.get("lead-contact"), format!("/contacts/{id}"), name));
+    }
+    if let Some(id) = l.converted_company_id {
+        let name = s.get_company(&user.actor, id).await.map(|v| v.name).unwrap_or(id.to_string());
+        became.push((c.t.get("lead-company"), format!("/companies/{id}"), name));
+    }
+    if let Some(id) = l.converted_deal_id {
+        let name = s.get_deal(&user.actor, id).await.map(|v| v.deal.title).unwrap_or(id.to_string());
+        became.push((c.t.get("lead-deal"), format!("/api/v1/deals/{id}"), name));
+    }
     let shown = c.flash.is_some();
     let converted = l.status == LeadStatus::Converted;
-    render(StatusCode::OK, &CardPage { c, l, r, facts, statuses, temps, converted }, shown)
+    render(StatusCode::OK, &CardPage { c, l, r, facts, statuses, temps, converted, became }, shown)
 }
 
 /// Status (and disqualification reason) from the card.
