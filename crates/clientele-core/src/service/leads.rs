@@ -231,11 +231,28 @@ impl Services {
         Ok(None)
     }
 
+    /// Hides the name of a matched record the actor may not read (its id is shown, as the
+    /// duplicate warnings of contacts show it).
+    async fn redact(&self, actor: &Actor, rec: Option<ConvertedRecord>, contact: bool) -> Option<ConvertedRecord> {
+        let mut rec = rec?;
+        let readable = if contact {
+            self.get_contact(actor, rec.id).await.is_ok()
+        } else {
+            self.get_company(actor, rec.id).await.is_ok()
+        };
+        if !readable {
+            rec.name = String::new();
+        }
+        Some(rec)
+    }
+
     /// What converting the lead would reuse or create.
     pub async fn conversion_preview(&self, actor: &Actor, id: Uuid) -> Result<ConversionPreview> {
         let lead = self.lead_for(actor, id, Action::Read).await?;
         let contact = self.match_contact(&lead).await?;
+        let contact = self.redact(actor, contact, true).await;
         let company = self.match_company(&lead).await?;
+        let company = self.redact(actor, company, false).await;
         Ok(ConversionPreview {
             creates_contact: contact.is_none() && lead.name.is_some(),
             creates_company: company.is_none() && lead.company_name.is_some(),
@@ -293,7 +310,7 @@ impl Services {
                 }
             },
             None => match self.match_company(&current).await? {
-                Some(m) => Some(m),
+                Some(m) => self.redact(actor, Some(m), false).await,
                 None => match &current.company_name {
                     Some(name) => {
                         check_create(actor, RecordKind::Company, ownership)?;
@@ -345,7 +362,7 @@ impl Services {
                 }
             },
             None => match self.match_contact(&current).await? {
-                Some(m) => Some(m),
+                Some(m) => self.redact(actor, Some(m), true).await,
                 None if current.name.is_some() || (!current.phones.is_empty() || !current.emails.is_empty()) => {
                     check_create(actor, RecordKind::Contact, ownership)?;
                     let defs = self.store.list_custom_fields(Some("contact")).await?;

@@ -345,11 +345,21 @@ async fn managers_see_only_their_own_leads(app: TestApp) {
     problem(send(&rita, &app, Method::PATCH, &format!("/leads/{lid}"), Some(json!({"notes": "x"}))).await, 403).await;
     problem(send(&rita, &app, Method::POST, "/leads", Some(json!({"name": "x"}))).await, 403).await;
     assert_eq!(get(&admin, &app, "/leads").await["data"].as_array().unwrap().len(), 1);
-    // Ann converts it: the contact, company and deal are hers.
+    // Ann converts it: the deal is hers.
     let res = ok(convert(&ann, &app, &lid, json!({})).await, StatusCode::OK).await;
     assert_eq!(res["deal"]["owner_id"], lead["owner_id"]);
     let c = get(&ann, &app, &format!("/contacts/{}", res["contact"]["id"].as_str().unwrap())).await;
     assert_eq!(c["owner_id"], lead["owner_id"]);
+    // Bob's contact with the same phone as Ann's next lead is reused, not duplicated; Ann
+    // learns its id (as a duplicate warning would tell her) but not its name.
+    let bobs = post(&bob, &app, "/contacts", json!({"first_name": "Secret", "phones": ["+74959998877"]})).await;
+    let lead = post(&ann, &app, "/leads", json!({"name": "Walk-in", "phones": ["8 495 999-88-77"]})).await;
+    let pv = get(&ann, &app, &format!("/leads/{}/conversion", id(&lead))).await;
+    assert_eq!((pv["contact"]["id"].as_str(), pv["contact"]["name"].as_str()), (bobs["id"].as_str(), Some("")));
+    let res = ok(convert(&ann, &app, &id(&lead), json!({})).await, StatusCode::OK).await;
+    assert_eq!(res["contact"]["reused"], true);
+    assert_eq!(res["contact"]["name"], "");
+    assert_eq!(res["deal"]["contact_id"], bobs["id"]);
     problem(send(&bob, &app, Method::GET, &format!("/deals/{}", res["deal"]["id"].as_str().unwrap()), None).await, 404)
         .await;
 }
