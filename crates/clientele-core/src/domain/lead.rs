@@ -211,7 +211,8 @@ impl LeadInput {
     ) {
         lead.name = opt_text("name", self.name.as_deref(), 200, false, p);
         lead.company_name = opt_text("company_name", self.company_name.as_deref(), 200, false, p);
-        if lead.name.is_none() && lead.company_name.is_none() {
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+        if blank(&self.name) && blank(&self.company_name) {
             p.add("name", "a lead needs a name or a company_name");
         }
         lead.phones = parse_phones("phones", &self.phones, region, p);

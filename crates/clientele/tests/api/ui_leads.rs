@@ -33,6 +33,23 @@ async fn web_leads_list_card_and_conversion(app: TestApp) {
     let (status, html) = page(&s, &app, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<span>Leads</span>") && html.contains("<span>Products</span>"), "navigation");
+    let doc = s.client.get(app.api("/openapi.json")).send().await.unwrap().text().await.unwrap();
+    for path in [
+        "/api/v1/leads",
+        "/api/v1/leads/{id}",
+        "/api/v1/leads/{id}/conversion",
+        "/api/v1/leads/{id}/convert",
+        "/api/v1/product-categories",
+        "/api/v1/product-categories/{id}",
+        "/api/v1/price-lists",
+        "/api/v1/price-lists/{id}",
+        "/api/v1/products",
+        "/api/v1/products/{id}",
+        "/api/v1/products/{id}/stock",
+        "/api/v1/products/{id}/movements",
+    ] {
+        assert!(doc.contains(&format!("\"{path}\"")), "OpenAPI documents {path}");
+    }
     api_post(&s, &app, "/contacts", json!({"first_name": "Ivan", "phones": ["+74951234567"]})).await;
     // The new-lead form creates a lead and opens its card.
     let r = form(
