@@ -46,6 +46,15 @@ pub struct ConvertRequest {
     /// Use this company instead of matching or creating one.
     #[serde(default)]
     pub company_id: Option<Uuid>,
+    /// The company's tax number, when the lead told it: an existing company with it is
+    /// reused first; a new company gets it.
+    #[serde(default)]
+    pub company_tax_number: Option<String>,
+}
+
+/// The tax number as companies keep it: spaces removed, upper-cased.
+fn tax_key(t: Option<&str>) -> Option<String> {
+    t.map(|t| t.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase()).filter(|t| !t.is_empty())
 }
 
 fn yes() -> bool {
@@ -213,9 +222,21 @@ impl Services {
         Ok(None)
     }
 
-    /// The existing company a lead matches: by its (folded) company name, else by the domain of
-    /// a work e-mail (free providers do not count).
-    async fn match_company(&self, lead: &Lead) -> Result<Option<ConvertedRecord>> {
+    /// The existing company a lead matches: by the tax number given at conversion, else by its
+    /// (folded) company name, else by the domain of a work e-mail (free providers do not count).
+    async fn match_company(&self, lead: &Lead, tax_number: Option<&str>) -> Result<Option<ConvertedRecord>> {
+        if let Some(t) = tax_number {
+            for id in self.store.find_company_by_tax_number(t, None).await? {
+                if let Some(c) = self.store.get_company(id).await?.filter(|c| c.deleted_at.is_none()) {
+                    return Ok(Some(ConvertedRecord {
+                        id,
+                        name: c.name,
+                        reused: true,
+                        matched_by: Some("tax_number".into()),
+                    }));
+                }
+            }
+        }
         let name = lead.company_name.as_deref().map(sort_key);
         let domains: Vec<String> = lead.emails.iter().filter_map(|e| company_domain(&e.address)).collect();
         if name.is_none() && domains.is_empty() {
@@ -247,11 +268,17 @@ impl Services {
     }
 
     /// What converting the lead would reuse or create.
-    pub async fn conversion_preview(&self, actor: &Actor, id: Uuid) -> Result<ConversionPreview> {
+    pub async fn conversion_preview(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        company_tax_number: Option<&str>,
+    ) -> Result<ConversionPreview> {
         let lead = self.lead_for(actor, id, Action::Read).await?;
         let contact = self.match_contact(&lead).await?;
         let contact = self.redact(actor, contact, true).await;
-        let company = self.match_company(&lead).await?;
+        let tax = tax_key(company_tax_number);
+        let company = self.match_company(&lead, tax.as_deref()).await?;
         let company = self.redact(actor, company, false).await;
         Ok(ConversionPreview {
             creates_contact: contact.is_none() && lead.name.is_some(),
@@ -296,6 +323,7 @@ impl Services {
         let at = now();
         let mut p = Problems::new();
         let mut audits = Vec::new();
+        let tax = tax_key(req.company_tax_number.as_deref());
 
         // The company: the one given, an existing match, or a new one from the company name.
         let mut new_company = None;
@@ -309,7 +337,7 @@ impl Services {
                     None
                 }
             },
-            None => match self.match_company(&current).await? {
+            None => match self.match_company(&current, tax.as_deref()).await? {
                 Some(m) => self.redact(actor, Some(m), false).await,
                 None => match &current.company_name {
                     Some(name) => {
@@ -317,6 +345,7 @@ impl Services {
                         let defs = self.store.list_custom_fields(Some("company")).await?;
                         let input = CompanyInput {
                             name: Some(name.clone()),
+                            tax_number: tax.clone(),
                             owner_id: owner,
                             source: current.source.clone(),
                             lifecycle: Some("prospect".into()),

@@ -80,14 +80,21 @@ pub async fn delete_lead(
 
 /// What converting the lead would do: the existing contact (matched by phone or e-mail) and
 /// company (by name or e-mail domain) it would reuse, or that new ones would be created.
-#[utoipa::path(get, path = "/leads/{id}/conversion", tag = "leads", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/leads/{id}/conversion", tag = "leads", params(("id" = Uuid, Path), PreviewQuery),
     responses((status = 200, body = ConversionPreview), (status = 404, body = Problem)))]
 pub async fn conversion_preview(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<Uuid>,
+    Query(q): Query<PreviewQuery>,
 ) -> ApiResult<Json<ConversionPreview>> {
-    Ok(Json(state.services().conversion_preview(&u.actor, id).await?))
+    Ok(Json(state.services().conversion_preview(&u.actor, id, q.company_tax_number.as_deref()).await?))
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct PreviewQuery {
+    /// The company's tax number, when known: a company with it is matched first.
+    pub company_tax_number: Option<String>,
 }
 
 /// Convert a lead, in one transaction: reuse the matching contact and company (or create

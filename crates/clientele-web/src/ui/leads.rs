@@ -280,7 +280,7 @@ pub async fn convert_get(
     Path(id): Path<Uuid>,
 ) -> Response {
     let s = state.services();
-    let (l, pv) = match (s.get_lead(&user.actor, id).await, s.conversion_preview(&user.actor, id).await) {
+    let (l, pv) = match (s.get_lead(&user.actor, id).await, s.conversion_preview(&user.actor, id, None).await) {
         (Ok(l), Ok(pv)) => (l, pv),
         (Err(e), _) | (_, Err(e)) => return error_page(&state, &headers, Some(&user), e),
     };
@@ -315,6 +315,7 @@ pub async fn convert_post(
         currency: f.get("currency").map(str::to_owned),
         contact_id: None,
         company_id: None,
+        company_tax_number: f.get("company_tax_number").map(str::to_owned),
     };
     let version = f.get("version").and_then(|v| v.parse().ok());
     match state.services().convert_lead(&user.actor, id, req, version).await {

@@ -318,6 +318,34 @@ async fn conversion_matches_by_email_name_and_domain(app: TestApp) {
     .await;
     assert_eq!(res["company"]["matched_by"], "given");
     assert_eq!(get(&admin, &app, "/companies").await["data"].as_array().unwrap().len(), 2, "none created");
+
+    // A tax number given at conversion finds the company whatever the lead calls it.
+    let initech = post(&admin, &app, "/companies", json!({"name": "Initech LLC", "tax_number": "7701234567"})).await;
+    let lead = post(&admin, &app, "/leads", json!({"name": "Peter", "company_name": "Initech (Moscow office)"})).await;
+    let pv = get(&admin, &app, &format!("/leads/{}/conversion?company_tax_number=77%200123%204567", id(&lead))).await;
+    assert_eq!(
+        (pv["company"]["id"].as_str(), pv["company"]["matched_by"].as_str()),
+        (initech["id"].as_str(), Some("tax_number"))
+    );
+    let res = ok(
+        convert(&admin, &app, &id(&lead), json!({"company_tax_number": "77 0123 4567", "create_deal": false})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (res["company"]["id"].as_str(), res["company"]["reused"].as_bool()),
+        (initech["id"].as_str(), Some(true))
+    );
+    // An unknown tax number goes onto the new company.
+    let lead = post(&admin, &app, "/leads", json!({"company_name": "Hooli"})).await;
+    let res = ok(
+        convert(&admin, &app, &id(&lead), json!({"company_tax_number": "bg 123", "create_deal": false})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(res["company"]["reused"], false);
+    let hooli = get(&admin, &app, &format!("/companies/{}", res["company"]["id"].as_str().unwrap())).await;
+    assert_eq!(hooli["tax_number"], "BG123");
 }
 
 both!(managers_see_only_their_own_leads);
