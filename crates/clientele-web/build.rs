@@ -9,6 +9,7 @@ use std::process::Command;
 
 const FILES: &[(&str, &str)] = &[
     ("htmx.min.js", "htmx.org/dist/htmx.min.js"),
+    ("Sortable.min.js", "sortablejs/Sortable.min.js"),
     ("swagger-ui-bundle.js", "swagger-ui-dist/swagger-ui-bundle.js"),
     ("swagger-ui.css", "swagger-ui-dist/swagger-ui.css"),
 ];

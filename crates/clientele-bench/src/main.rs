@@ -168,7 +168,11 @@ async fn main() -> anyhow::Result<()> {
             let csv = std::env::args().nth(3).and_then(|s| s.parse().ok()).unwrap_or(1_000_000usize);
             import(xlsx, csv)
         }
-        _ => bail!("usage: clientele-bench platform | clients [SCALE] | import [XLSX_ROWS] [CSV_ROWS]"),
+        "board" => {
+            let deals = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(100_000usize);
+            board(deals).await
+        }
+        _ => bail!("usage: clientele-bench platform | clients [SCALE] | import [XLSX_ROWS] [CSV_ROWS] | board [DEALS]"),
     }
 }
 
@@ -584,5 +588,114 @@ fn import(xlsx_rows: usize, csv_rows: usize) -> anyhow::Result<()> {
         eprintln!("{summary}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// The kanban board of a pipeline with `deals` open deals: the API board (first page of every
+/// column with counts and sums) and the web page that renders it, for an administrator and for
+/// a manager (own deals only), one after another and under load.
+async fn board(deals: usize) -> anyhow::Result<()> {
+    let bin = binary();
+    let keep = std::env::var("CLIENTELE_BENCH_DIR").ok().map(PathBuf::from);
+    let dir = keep
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("clientele-bench-board-{}", std::process::id())));
+    std::fs::create_dir_all(&dir)?;
+    let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("board.db").display()));
+    let env = Env { bin: bin.clone(), dir: dir.clone(), db_url: db_url.clone() };
+    let reuse = keep.is_some() && dir.join("board.db").exists();
+    let started = Instant::now();
+    if !reuse {
+        env.cli(&["demo", "--scale", "2000", "--deals", &deals.to_string()], None)?;
+    }
+    let generate_s = started.elapsed().as_secs_f64();
+    let admin =
+        env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let manager =
+        env.cli(&["token", "create", "--user", "maria@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let (mut child, url, _) = env.serve().await?;
+    let client = reqwest::Client::new();
+    let pipelines: serde_json::Value =
+        client.get(format!("{url}/api/v1/pipelines")).bearer_auth(&admin).send().await?.json().await?;
+    let pid =
+        pipelines["data"][0]["id"].as_str().or_else(|| pipelines[0]["id"].as_str()).context("no pipeline")?.to_owned();
+    let api = format!("{url}/api/v1/pipelines/{pid}/board?limit=20");
+    let first: serde_json::Value = client.get(&api).bearer_auth(&admin).send().await?.json().await?;
+    let total = first["total_count"].as_i64().unwrap_or(0);
+
+    // The web page, signed in as the demo administrator (session cookie).
+    let web = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+    let form = web.get(format!("{url}/login")).send().await?.text().await?;
+    let csrf = form
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("the sign-in form has no CSRF token")?
+        .to_owned();
+    let login = web
+        .post(format!("{url}/login"))
+        .form(&[("email", "admin@clientele.test"), ("password", "demo-password"), ("_csrf", csrf.as_str())])
+        .send()
+        .await?;
+    if !login.status().is_redirection() {
+        bail!("signing in to the web UI failed: {}", login.status());
+    }
+    let page_url = format!("{url}/deals?pipeline={pid}");
+    let page_bytes = web.get(&page_url).send().await?.bytes().await?.len();
+
+    let rounds = 200;
+    let api_urls: Vec<String> = (0..rounds).map(|_| api.clone()).collect();
+    let _ = sequential(&client, &admin, &api_urls[..20]).await;
+    let (api_lat, api_err) = sequential(&client, &admin, &api_urls).await;
+    let (m_lat, m_err) = sequential(&client, &manager, &api_urls).await;
+    let mut page_lat = Vec::with_capacity(rounds);
+    let mut page_err = 0;
+    for i in 0..rounds + 20 {
+        let t = Instant::now();
+        match web.get(&page_url).send().await {
+            Ok(r) if r.status().is_success() => {
+                let _ = r.bytes().await;
+                if i >= 20 {
+                    page_lat.push(t.elapsed());
+                }
+            }
+            _ => page_err += 1,
+        }
+    }
+    let under_load = load(&api, &admin, 16, Duration::from_secs(10)).await;
+    let rss = rss_mb(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    if keep.is_none() && !db_url.starts_with("postgres") {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    let backend = if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let (a50, a95, a99) = pcts(api_lat);
+    let (m50, m95, m99) = pcts(m_lat);
+    let (p50, p95, p99) = pcts(page_lat);
+    println!("Kanban board with {total} open deals ({backend}).\n");
+    println!("| metric | value |\n| --- | --- |");
+    if !reuse {
+        println!("| generate 2,000 contacts and {deals} deals (`clientele demo --deals`) | {generate_s:.1} s |");
+    }
+    println!(
+        "| GET /api/v1/pipelines/{{id}}/board (4 columns of 20, counts and sums), admin, {rounds} one after another: p50 / p95 / p99 | {a50:.2} / {a95:.2} / {a99:.2} ms ({api_err} errors) |"
+    );
+    println!(
+        "| the same board for a manager (own deals only): p50 / p95 / p99 | {m50:.2} / {m95:.2} / {m99:.2} ms ({m_err} errors) |"
+    );
+    println!(
+        "| web page /deals (server render, {} KB), admin: p50 / p95 / p99 | {p50:.2} / {p95:.2} / {p99:.2} ms ({page_err} errors) |",
+        page_bytes / 1024
+    );
+    println!(
+        "| API board under load (16 clients, 10 s) | {:.0} req/s, p99 {:.2} ms, {} errors |",
+        under_load.requests as f64 / under_load.elapsed.as_secs_f64(),
+        under_load.pct(0.99),
+        under_load.errors
+    );
+    println!("| server RSS after the runs | {rss:.0} MB |");
     Ok(())
 }

@@ -931,3 +931,67 @@ impl FunnelStore for SqlStore {
             .collect())
     }
 }
+
+impl SqlStore {
+    /// Demo and benchmark data: `n` open deals spread over the open stages of `pipeline`, the
+    /// `owners` in turn, amounts in EUR, USD and RUB, with one stage history row each, written
+    /// by one statement per table (the point is what is read later, not how it is written).
+    pub async fn generate_demo_deals(&self, pipeline: &Pipeline, owners: &[Uuid], n: usize) -> Result<usize> {
+        let open: Vec<Uuid> = pipeline.stages.iter().filter(|s| s.kind == StageKind::Open).map(|s| s.id).collect();
+        if n == 0 || open.is_empty() || owners.is_empty() {
+            return Ok(0);
+        }
+        let last = n - 1;
+        // Parameters: $1 pipeline, then the open stages, then the owners.
+        let stage_case = (0..open.len()).map(|k| format!("WHEN {k} THEN ${}", k + 2)).collect::<Vec<_>>().join(" ");
+        let owner_case =
+            (0..owners.len()).map(|k| format!("WHEN {k} THEN ${}", k + 2 + open.len())).collect::<Vec<_>>().join(" ");
+        let (stages_n, owners_n) = (open.len(), owners.len());
+        let jsonb = if self.db.backend() == Backend::Postgres { "::jsonb" } else { "" };
+        let cols = "id, version, title, sort_title, pipeline_id, stage_id, status, amount_minor, currency, source, \
+                    co_owners, owner_id, custom_fields, tags, stage_entered_at, created_at, updated_at";
+        let body = format!(
+            "'Deal #' || i, 'deal #' || i, $1, CASE i % {stages_n} {stage_case} END, 'open', \
+             ((i * 7919) % 4000 + 1) * 1000, CASE i % 5 WHEN 3 THEN 'USD' WHEN 4 THEN 'RUB' ELSE 'EUR' END, \
+             CASE i % 4 WHEN 0 THEN 'website' WHEN 1 THEN 'referral' WHEN 2 THEN 'cold_call' ELSE 'email' END, '[]', \
+             CASE i % {owners_n} {owner_case} END, '{{}}', (CASE i % 10 WHEN 0 THEN '[\"vip\"]' ELSE '[]' END){jsonb}"
+        );
+        let (deals_sql, history_sql) = match self.db.backend() {
+            Backend::Sqlite => (
+                format!(
+                    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+                     INSERT INTO deals ({cols}) SELECT randomblob(16), 1, {body}, \
+                     strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || (i * 37 % 5000000) || ' seconds'), \
+                     strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || (i * 37 % 5000000) || ' seconds'), \
+                     strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || (i * 37 % 5000000) || ' seconds') FROM n"
+                ),
+                "INSERT INTO deal_stage_history (id, deal_id, from_stage_id, to_stage_id, entered_at, moved_by_name) \
+                 SELECT randomblob(16), d.id, NULL, d.stage_id, d.stage_entered_at, 'demo' FROM deals d \
+                 WHERE d.title LIKE 'Deal #%' AND NOT EXISTS (SELECT 1 FROM deal_stage_history h WHERE h.deal_id = d.id)",
+            ),
+            Backend::Postgres => (
+                format!(
+                    "INSERT INTO deals ({cols}) SELECT gen_random_uuid(), 1, {body}, \
+                     now() - (i * 37 % 5000000) * interval '1 second', now() - (i * 37 % 5000000) * interval '1 second', \
+                     now() - (i * 37 % 5000000) * interval '1 second' FROM generate_series(0, {last}) i"
+                ),
+                "INSERT INTO deal_stage_history (id, deal_id, from_stage_id, to_stage_id, entered_at, moved_by_name) \
+                 SELECT gen_random_uuid(), d.id, NULL, d.stage_id, d.stage_entered_at, 'demo' FROM deals d \
+                 WHERE d.title LIKE 'Deal #%' AND NOT EXISTS (SELECT 1 FROM deal_stage_history h WHERE h.deal_id = d.id)",
+            ),
+        };
+        let mut args: Vec<sea_query::Value> = vec![pipeline.id.into()];
+        args.extend(open.iter().map(|s| sea_query::Value::from(*s)));
+        args.extend(owners.iter().map(|o| sea_query::Value::from(*o)));
+        let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
+        tx.execute(&deals_sql, args).await.map_err(db_err("generating deals"))?;
+        tx.execute(history_sql, vec![]).await.map_err(db_err("generating stage history"))?;
+        tx.commit().await.map_err(db_err("committing"))?;
+        let analyze = match self.db.backend() {
+            Backend::Sqlite => "ANALYZE",
+            Backend::Postgres => "ANALYZE deals",
+        };
+        self.db.execute(analyze, vec![]).await.map_err(db_err("analyzing"))?;
+        Ok(n)
+    }
+}

@@ -32,6 +32,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!(concat!(env!("OUT_DIR"), "/vendor/htmx.min.js")),
     },
     Asset {
+        name: "Sortable.min.js",
+        mime: "text/javascript; charset=utf-8",
+        bytes: include_bytes!(concat!(env!("OUT_DIR"), "/vendor/Sortable.min.js")),
+    },
+    Asset {
         name: "swagger-ui-bundle.js",
         mime: "text/javascript; charset=utf-8",
         bytes: include_bytes!(concat!(env!("OUT_DIR"), "/vendor/swagger-ui-bundle.js")),

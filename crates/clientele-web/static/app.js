@@ -149,4 +149,141 @@
     var f = document.querySelector(".inline-form [data-autofocus]");
     if (f && (document.activeElement === document.body || !document.activeElement)) f.focus();
   });
+  // ---- Deals board: drag a card to another stage (SortableJS). The move is saved at once;
+  // when the server refuses it the card slides back where it was and a toast says why. ----
+  function toast(kind, msg) {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var t = document.createElement("div");
+    t.className = "toast toast-" + kind;
+    t.setAttribute("role", kind === "error" ? "alert" : "status");
+    t.textContent = msg;
+    box.appendChild(t);
+    arm(box);
+  }
+
+  function putBack(item, from, index) {
+    var first = item.getBoundingClientRect();
+    var cards = Array.prototype.filter.call(from.children, function (el) { return el !== item; });
+    from.insertBefore(item, cards[index] || null);
+    var last = item.getBoundingClientRect();
+    if (item.animate) {
+      item.animate([
+        { transform: "translate(" + (first.left - last.left) + "px," + (first.top - last.top) + "px)" },
+        { transform: "none" }
+      ], { duration: 350, easing: "ease-out" });
+    }
+    item.classList.add("refused");
+    setTimeout(function () { item.classList.remove("refused"); }, 1500);
+  }
+
+  function applyStats(board, data) {
+    (data.columns || []).forEach(function (c) {
+      var col = board.querySelector(".kanban-col[data-stage='" + c.stage_id + "']");
+      if (!col) return;
+      col.querySelector("[data-count]").textContent = c.count;
+      col.querySelector("[data-sum]").textContent = c.sum;
+    });
+    var t = document.querySelector("[data-board-total]");
+    if (t && data.total) t.textContent = data.total;
+    var n = document.querySelector("[data-board-total-count]");
+    if (n && data.total_count !== undefined) n.textContent = data.total_count;
+  }
+
+  function moveDeal(board, item, from, oldIndex, stageId, extra) {
+    var body = new URLSearchParams();
+    body.set("stage_id", stageId);
+    body.set("filters", board.getAttribute("data-filters") || "");
+    Object.keys(extra || {}).forEach(function (k) { if (extra[k]) body.set(k, extra[k]); });
+    item.classList.add("saving");
+    fetch("/deals/" + item.getAttribute("data-deal") + "/move", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Accept": "application/json",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-CSRF-Token": board.getAttribute("data-csrf")
+      },
+      body: body.toString()
+    }).then(function (r) {
+      return r.json().then(function (j) { return { ok: r.ok, data: j }; }, function () { return { ok: false, data: {} }; });
+    }).then(function (res) {
+      item.classList.remove("saving");
+      if (!res.ok) {
+        putBack(item, from, oldIndex);
+        toast("error", (res.data && res.data.error) || board.getAttribute("data-refused"));
+        return;
+      }
+      applyStats(board, res.data);
+      item.setAttribute("data-moved", "1");
+      if (closest(item, "[data-outcome]")) {
+        item.classList.add("closed");
+        setTimeout(function () { item.remove(); }, 700);
+      }
+    }).catch(function () {
+      item.classList.remove("saving");
+      putBack(item, from, oldIndex);
+      toast("error", board.getAttribute("data-refused"));
+    });
+  }
+
+  function askLoss(done) {
+    var dialog = document.getElementById("loss-dialog");
+    if (!dialog || !dialog.showModal) { done(null); return; }
+    var form = dialog.querySelector("form");
+    form.reset();
+    dialog.returnValue = "";
+    dialog.addEventListener("close", function onClose() {
+      dialog.removeEventListener("close", onClose);
+      if (dialog.returnValue !== "ok") { done(null); return; }
+      done({ loss_reason_id: form.elements.loss_reason_id.value, loss_note: form.elements.loss_note.value });
+    });
+    dialog.showModal();
+  }
+
+  function initBoard() {
+    var board = document.querySelector("[data-kanban]");
+    if (!board || board.getAttribute("data-ready") || !window.Sortable) return;
+    board.setAttribute("data-ready", "1");
+    document.querySelectorAll("[data-colour]").forEach(function (el) {
+      var c = el.getAttribute("data-colour");
+      if (c) el.style.setProperty("--stage", c);
+    });
+    document.querySelectorAll(".kanban [data-cards], .kanban-outcomes [data-cards]").forEach(function (list) {
+      window.Sortable.create(list, {
+        group: "deals",
+        animation: 150,
+        draggable: ".deal-card",
+        ghostClass: "deal-ghost",
+        chosenClass: "deal-chosen",
+        forceFallback: true,
+        fallbackTolerance: 4,
+        onEnd: function (ev) {
+          if (ev.from === ev.to) return;
+          var target = closest(ev.to, "[data-stage]");
+          var stageId = target.getAttribute("data-stage");
+          var item = ev.item, from = ev.from, oldIndex = ev.oldDraggableIndex;
+          if (target.getAttribute("data-outcome") === "lost") {
+            askLoss(function (extra) {
+              if (!extra) putBack(item, from, oldIndex); else moveDeal(board, item, from, oldIndex, stageId, extra);
+            });
+          } else {
+            moveDeal(board, item, from, oldIndex, stageId, {});
+          }
+        }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", initBoard);
+  document.addEventListener("htmx:afterSettle", initBoard);
+  // The loss dialog's submit button closes it with "ok" (its value); the select must be set.
+  document.addEventListener("click", function (ev) {
+    var b = closest(ev.target, "#loss-dialog button");
+    if (!b) return;
+    var dialog = document.getElementById("loss-dialog");
+    var form = dialog.querySelector("form");
+    if (b.value === "ok" && !form.reportValidity()) { ev.preventDefault(); return; }
+    ev.preventDefault();
+    dialog.close(b.value);
+  });
 })();

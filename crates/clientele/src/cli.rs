@@ -60,6 +60,9 @@ pub struct DemoArgs {
     /// Random seed, for reproducible data sets.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// Open deals to generate in the first pipeline as well (for the board benchmark).
+    #[arg(long, default_value_t = 0)]
+    pub deals: usize,
 }
 
 #[derive(Debug, Args)]
@@ -159,8 +162,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let (companies, contacts) =
                 demo::generate_clients(&services, &store, args.scale, &cfg.default_region, args.seed).await?;
+            let deals = demo::generate_bulk_deals(&services, &store, args.deals).await?;
             println!(
-                "demo data ready: {contacts} contacts and {companies} companies in {:.1} s",
+                "demo data ready: {contacts} contacts, {companies} companies and {deals} deals in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
             print_demo_logins();
@@ -178,6 +182,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         if !demo::has_clients(&services).await? {
             demo::generate_clients(&services, &store, 300, &cfg.default_region, 2026).await?;
         }
+        demo::generate_deals(&services, 60).await?;
     } else if services.count_users().await? == 0 {
         let password = random_password();
         let email = "admin@clientele.test";

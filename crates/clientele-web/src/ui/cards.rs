@@ -127,7 +127,7 @@ fn custom_views(
     defs.iter().filter_map(|d| values.get(&d.key).map(|v| (d.label.clone(), show_custom(c, d, v, users)))).collect()
 }
 
-async fn timeline(state: &AppState, user: &Authenticated, c: &Chrome, id: Uuid) -> Vec<AuditRow> {
+pub(super) async fn timeline(state: &AppState, user: &Authenticated, c: &Chrome, id: Uuid) -> Vec<AuditRow> {
     if !c.can_audit {
         return vec![];
     }

@@ -258,24 +258,7 @@ impl FormValues {
         for d in rec.get("important_dates").and_then(Value::as_array).into_iter().flatten() {
             f.dates.push((show(&d["kind"]), show(&d["date"]), d["yearly"].as_bool().unwrap_or(true)));
         }
-        let cf = rec.get("custom_fields").and_then(Value::as_object).cloned().unwrap_or_default();
-        for d in defs {
-            let v = cf.get(&d.key).cloned().unwrap_or(Value::Null);
-            let entry = match d.field_type {
-                FieldType::MultiSelect => (
-                    v.as_array()
-                        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-                        .unwrap_or_default(),
-                    String::new(),
-                ),
-                FieldType::Money => (vec![show(&v["amount"])], show(&v["currency"])),
-                FieldType::Datetime => {
-                    (vec![v.as_str().map(|s| s.chars().take(16).collect()).unwrap_or_default()], String::new())
-                }
-                _ => (vec![show(&v)], String::new()),
-            };
-            f.cf.insert(d.key.clone(), entry);
-        }
+        f.read_custom_record(rec, defs);
         f
     }
 
@@ -370,6 +353,36 @@ impl FormValues {
         }
         m.insert("important_dates".into(), Value::Array(dates));
 
+        let cf = f.read_custom(p, defs);
+        m.insert("custom_fields".into(), Value::Object(cf));
+        (f, m, errs)
+    }
+
+    /// The custom field values of a stored record (its JSON), for an edit form.
+    pub fn read_custom_record(&mut self, rec: &Value, defs: &[CustomFieldDef]) {
+        let cf = rec.get("custom_fields").and_then(Value::as_object).cloned().unwrap_or_default();
+        for d in defs {
+            let v = cf.get(&d.key).cloned().unwrap_or(Value::Null);
+            let entry = match d.field_type {
+                FieldType::MultiSelect => (
+                    v.as_array()
+                        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                        .unwrap_or_default(),
+                    String::new(),
+                ),
+                FieldType::Money => (vec![show(&v["amount"])], show(&v["currency"])),
+                FieldType::Datetime => {
+                    (vec![v.as_str().map(|s| s.chars().take(16).collect()).unwrap_or_default()], String::new())
+                }
+                _ => (vec![show(&v)], String::new()),
+            };
+            self.cf.insert(d.key.clone(), entry);
+        }
+    }
+
+    /// Reads the custom field inputs of a submitted form (`cf.<key>` names) into the values as
+    /// typed and the `custom_fields` JSON.
+    pub fn read_custom(&mut self, p: &Pairs, defs: &[CustomFieldDef]) -> Map<String, Value> {
         let mut cf = Map::new();
         for d in defs {
             let name = format!("cf.{}", d.key);
@@ -381,7 +394,7 @@ impl FormValues {
                 FieldType::Boolean => Some(json!(!values.is_empty())),
                 FieldType::Money => {
                     let amount = p.str(&format!("{name}.amount"));
-                    f.cf.insert(d.key.clone(), (vec![amount.clone()], currency.clone()));
+                    self.cf.insert(d.key.clone(), (vec![amount.clone()], currency.clone()));
                     (!amount.trim().is_empty()).then(|| json!({"amount": amount.trim(), "currency": currency.trim()}))
                 }
                 FieldType::Datetime => (!first.is_empty()).then(|| {
@@ -391,14 +404,13 @@ impl FormValues {
                 _ => (!first.is_empty()).then(|| json!(first)),
             };
             if d.field_type != FieldType::Money {
-                f.cf.insert(d.key.clone(), (values.clone(), String::new()));
+                self.cf.insert(d.key.clone(), (values.clone(), String::new()));
             }
             if let Some(v) = value {
                 cf.insert(d.key.clone(), v);
             }
         }
-        m.insert("custom_fields".into(), Value::Object(cf));
-        (f, m, errs)
+        cf
     }
 
     pub fn val(&self, k: &str) -> String {

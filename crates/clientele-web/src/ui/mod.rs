@@ -3,6 +3,7 @@
 
 mod cards;
 mod clients_common;
+mod deals;
 mod fields;
 mod forms;
 mod home;
@@ -10,6 +11,7 @@ mod imports;
 mod leads;
 mod lists;
 mod login;
+mod pipelines;
 mod products;
 mod search;
 mod settings;
@@ -90,7 +92,17 @@ pub fn routes() -> Router<AppState> {
         .route("/products/categories", get(products::categories).post(products::category_create))
         .route("/products/{id}", get(products::card))
         .route("/products/{id}/stock", post(products::stock_post))
-        .route("/deals", get(home::section))
+        .route("/deals", get(deals::board))
+        .route("/deals/new", get(deals::deal_new).post(deals::deal_create))
+        .route("/deals/quick", post(deals::quick_add))
+        .route("/deals/board/{pipeline_id}/{stage_id}", get(deals::board_more))
+        .route("/deals/{id}", get(deals::deal_card))
+        .route("/deals/{id}/edit", get(deals::deal_edit).post(deals::deal_update))
+        .route("/deals/{id}/move", get(deals::to_card).post(deals::move_post))
+        .route("/deals/{id}/items", post(deals::items_post))
+        .route("/deals/{id}/payments", post(deals::payment_add))
+        .route("/deals/{id}/payments/{payment_id}/remove", post(deals::payment_remove))
+        .route("/deals/{id}/delete", post(deals::deal_delete))
         .route("/tasks", get(home::section))
         .route("/inbox", get(home::section))
         .route("/reports", get(home::section))
@@ -105,6 +117,18 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens", get(settings::tokens_get).post(settings::tokens_post))
         .route("/settings/tokens/{id}/revoke", post(settings::token_revoke_post))
         .route("/settings/audit", get(settings::audit_get))
+        .route("/settings/pipelines", get(pipelines::pipelines_get).post(pipelines::pipeline_create))
+        .route("/settings/pipelines/{id}", post(pipelines::pipeline_update))
+        .route("/settings/pipelines/{id}/delete", post(pipelines::pipeline_delete))
+        .route("/settings/pipelines/{id}/stages", post(pipelines::stage_add))
+        .route("/settings/pipelines/{id}/stages/{stage_id}", post(pipelines::stage_update))
+        .route("/settings/pipelines/{id}/stages/{stage_id}/remove", post(pipelines::stage_remove))
+        .route("/settings/pipelines/{id}/stages/{stage_id}/{dir}", post(pipelines::stage_shift))
+        .route("/settings/loss-reasons", post(pipelines::reason_create))
+        .route("/settings/loss-reasons/{id}", post(pipelines::reason_update))
+        .route("/settings/currencies/base", post(pipelines::base_currency))
+        .route("/settings/currencies/rates", post(pipelines::rate_add))
+        .route("/settings/currencies/rates/{id}/delete", post(pipelines::rate_delete))
 }
 
 /// Navigation entries: (path, i18n key, icon).
@@ -142,6 +166,7 @@ pub struct Chrome {
     pub css: String,
     pub js: String,
     pub htmx: String,
+    pub sortable: String,
     pub favicon: String,
 }
 
@@ -166,6 +191,7 @@ impl Chrome {
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             htmx: assets::url("htmx.min.js"),
+            sortable: assets::url("Sortable.min.js"),
             favicon: assets::url("favicon.svg"),
         }
     }
