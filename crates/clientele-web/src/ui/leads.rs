@@ -234,7 +234,7 @@ pub async fn card(
     }
     if let Some(id) = l.converted_deal_id {
         let name = s.get_deal(&user.actor, id).await.map(|v| v.deal.title).unwrap_or(id.to_string());
-        became.push((c.t.get("lead-deal"), format!("/api/v1/deals/{id}"), name));
+        became.push((c.t.get("lead-deal"), format!("/deals/{id}"), name));
     }
     let shown = c.flash.is_some();
     let converted = l.status == LeadStatus::Converted;
