@@ -67,6 +67,10 @@ pub enum Area {
     Settings,
     /// Reading the audit log.
     Audit,
+    /// The product catalogue: everyone reads it; administrators change it.
+    Catalogue,
+    /// Stock receipts and adjustments: administrators and heads of sales (everyone reads).
+    Stock,
 }
 
 /// Which records an actor reaches for an action.
@@ -189,7 +193,10 @@ pub fn check_create(actor: &Actor, kind: RecordKind, owner: Ownership) -> Result
 pub fn check_area(actor: &Actor, area: Area, action: Action) -> Result<()> {
     let allowed = matches!(
         (actor.role, area, action),
-        (Role::Admin, _, _) | (_, Area::Directory, Action::Read) | (Role::Head, Area::Audit, Action::Read)
+        (Role::Admin, _, _)
+            | (_, Area::Directory | Area::Catalogue | Area::Stock, Action::Read)
+            | (Role::Head, Area::Audit, Action::Read)
+            | (Role::Head, Area::Stock, _)
     );
     if allowed {
         Ok(())
@@ -198,6 +205,8 @@ pub fn check_area(actor: &Actor, area: Area, action: Action) -> Result<()> {
             Area::Directory | Area::ManageUsers => "only an administrator can manage users and teams".into(),
             Area::Settings => "only an administrator can change settings".into(),
             Area::Audit => "only administrators and heads of sales can read the audit log".into(),
+            Area::Catalogue => "only an administrator can change the product catalogue".into(),
+            Area::Stock => "only administrators and heads of sales can change stock".into(),
         }))
     }
 }
@@ -325,6 +334,9 @@ mod tests {
             assert_eq!(check_area(&a, Area::ManageUsers, Action::Create).is_ok(), role == Role::Admin);
             assert_eq!(check_area(&a, Area::Settings, Action::Update).is_ok(), role == Role::Admin);
             assert_eq!(check_area(&a, Area::Audit, Action::Read).is_ok(), matches!(role, Role::Admin | Role::Head));
+            assert!(check_area(&a, Area::Catalogue, Action::Read).is_ok());
+            assert_eq!(check_area(&a, Area::Catalogue, Action::Update).is_ok(), role == Role::Admin);
+            assert_eq!(check_area(&a, Area::Stock, Action::Create).is_ok(), matches!(role, Role::Admin | Role::Head));
         }
     }
 }

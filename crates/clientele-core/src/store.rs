@@ -122,6 +122,8 @@ pub trait Store:
     + ImportStore
     + ExportStore
     + FunnelStore
+    + LeadStore
+    + ProductStore
 {
 }
 
@@ -143,6 +145,8 @@ impl<T> Store for T where
         + ImportStore
         + ExportStore
         + FunnelStore
+        + LeadStore
+        + ProductStore
 {
 }
 
@@ -588,4 +592,97 @@ pub trait FunnelStore: Send + Sync {
     async fn deal_events(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<crate::domain::deal::DealEvent>>;
     /// Count and sum of the open deals per stage and currency (one aggregate over an index).
     async fn board_sums(&self, q: &BoardQuery) -> Result<Vec<StageSum>>;
+}
+
+// ---------------- leads, products and stock ----------------
+
+/// A lead's conversion, written in one transaction: the company and the contact it creates
+/// (reused ones are only referenced), the deal, and the lead marked converted, each with its
+/// audit line.
+#[derive(Debug, Clone)]
+pub struct LeadConversion {
+    /// The lead as converted (status `converted`, links set, version bumped).
+    pub lead: crate::domain::lead::Lead,
+    pub lead_expected_version: i64,
+    /// A new company and its search text.
+    pub new_company: Option<(crate::domain::client::Company, String)>,
+    /// A new contact, its search text and its link to the company.
+    pub new_contact: Option<(crate::domain::client::Contact, String, Option<crate::domain::client::CompanyLink>)>,
+    pub deal: Option<DealWrite>,
+    /// Audit lines of the new company, the new contact and the lead.
+    pub audits: Vec<AuditEntry>,
+}
+
+#[async_trait]
+pub trait LeadStore: Send + Sync {
+    async fn insert_lead(&self, l: &crate::domain::lead::Lead, audit: &AuditEntry) -> Result<()>;
+    async fn update_lead(&self, l: &crate::domain::lead::Lead, expected_version: i64, audit: &AuditEntry)
+    -> Result<()>;
+    async fn get_lead(&self, id: Uuid) -> Result<Option<crate::domain::lead::Lead>>;
+    async fn list_leads(&self, spec: &ListSpec) -> Result<Page<crate::domain::lead::Lead>>;
+    /// Live companies named `folded_name` (folded), or whose e-mail addresses or website are
+    /// at one of `domains`: (id, what matched: `name` or `domain`).
+    async fn match_companies(&self, folded_name: Option<&str>, domains: &[String]) -> Result<Vec<(Uuid, String)>>;
+    /// Writes a conversion in one transaction. `Conflict` when the lead was converted meanwhile.
+    async fn convert_lead(&self, c: &LeadConversion) -> Result<()>;
+}
+
+/// A product list request as the store runs it.
+#[derive(Debug, Clone)]
+pub struct ProductQuery {
+    /// Folded words the name must contain (each), or the start of a SKU.
+    pub terms: Vec<String>,
+    /// Upper-cased text matched against the start of the SKU (with `terms` as alternative).
+    pub sku: Option<String>,
+    /// Only products of these categories.
+    pub categories: Option<Vec<Uuid>>,
+    pub active: Option<bool>,
+    pub below_zero: bool,
+    pub page: PageRequest,
+}
+
+#[async_trait]
+pub trait ProductStore: Send + Sync {
+    async fn list_categories(&self) -> Result<Vec<crate::domain::product::Category>>;
+    async fn save_category(
+        &self,
+        c: &crate::domain::product::Category,
+        expected_version: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    /// Removes a category, or `Conflict` while products or categories are in it.
+    async fn delete_category(&self, id: Uuid, audit: &AuditEntry) -> Result<()>;
+    async fn list_price_lists(&self) -> Result<Vec<crate::domain::product::PriceList>>;
+    /// Writes a price list; a default list makes the other lists of its currency non-default.
+    async fn save_price_list(
+        &self,
+        l: &crate::domain::product::PriceList,
+        expected_version: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    /// Removes a price list and its prices.
+    async fn delete_price_list(&self, id: Uuid, audit: &AuditEntry) -> Result<()>;
+    async fn get_product(&self, id: Uuid) -> Result<Option<crate::domain::product::Product>>;
+    async fn products_by_ids(&self, ids: &[Uuid]) -> Result<Vec<crate::domain::product::Product>>;
+    async fn list_products(&self, q: &ProductQuery) -> Result<Page<crate::domain::product::Product>>;
+    /// Writes a product and replaces its prices (stock on hand is never written here).
+    async fn save_product(
+        &self,
+        p: &crate::domain::product::Product,
+        expected_version: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    /// Adds a movement and changes stock on hand by its quantity, in one transaction;
+    /// returns the movement with the balance after it.
+    async fn add_stock_movement(
+        &self,
+        m: &crate::domain::product::StockMovement,
+        audit: &AuditEntry,
+    ) -> Result<crate::domain::product::StockMovement>;
+    /// Newest first.
+    async fn list_movements(
+        &self,
+        product_id: Uuid,
+        page: &PageRequest,
+    ) -> Result<Page<crate::domain::product::StockMovement>>;
 }

@@ -190,8 +190,8 @@ impl FilterSql<'_> {
                     _ => "1 = 0".into(),
                 }
             }
-            Column::Point { kind } => {
-                let any = format!("SELECT 1 FROM contact_points cp WHERE cp.entity_id = {a}.id AND cp.kind = '{kind}'");
+            Column::Point { kind, table } => {
+                let any = format!("SELECT 1 FROM {table} cp WHERE cp.entity_id = {a}.id AND cp.kind = '{kind}'");
                 match (op, operand) {
                     (Op::Eq | Op::Has, Operand::Text(v)) => {
                         format!("EXISTS ({any} AND cp.value = {})", p.push(v.clone()))

@@ -292,6 +292,108 @@ async fn write_deal(tx: &mut Tx, d: &Deal, expected: Option<i64>) -> Result<()> 
     Ok(())
 }
 
+/// Writes a deal change inside `tx` (lead conversion writes a new deal with other records).
+pub(crate) async fn save_deal_tx(tx: &mut Tx, w: &DealWrite) -> Result<()> {
+    let d = &w.deal;
+    write_deal(tx, d, w.expected_version).await?;
+    if let Some(items) = &w.items {
+        let e = || db_err("writing line items");
+        tx.execute("DELETE FROM deal_items WHERE deal_id = $1", args![d.id]).await.map_err(e())?;
+        for it in items {
+            tx.execute(
+                "INSERT INTO deal_items (id, deal_id, position, product_id, name, quantity, unit, unit_price_minor, \
+                 discount_pct, tax_pct, line_total_minor, tax_minor) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                args![
+                    it.id,
+                    d.id,
+                    it.position,
+                    it.product_id,
+                    it.name.clone(),
+                    it.quantity.clone(),
+                    it.unit.clone(),
+                    it.unit_price_minor,
+                    it.discount_pct.clone(),
+                    it.tax_pct.clone(),
+                    it.line_total_minor,
+                    it.tax_minor
+                ],
+            )
+            .await
+            .map_err(e())?;
+        }
+    }
+    if let Some(v) = &w.visit {
+        let e = || db_err("writing stage history");
+        tx.execute(
+            "UPDATE deal_stage_history SET left_at = $2 WHERE deal_id = $1 AND left_at IS NULL",
+            args![d.id, v.entered_at],
+        )
+        .await
+        .map_err(e())?;
+        tx.execute(
+            "INSERT INTO deal_stage_history (id, deal_id, from_stage_id, to_stage_id, entered_at, left_at, moved_by, \
+             moved_by_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            args![
+                v.id,
+                d.id,
+                v.from_stage_id,
+                v.to_stage_id,
+                v.entered_at,
+                v.left_at,
+                v.moved_by,
+                v.moved_by_name.clone()
+            ],
+        )
+        .await
+        .map_err(e())?;
+    }
+    if let Some(pay) = &w.add_payment {
+        tx.execute(
+            "INSERT INTO deal_payments (id, deal_id, kind, date, amount_minor, note, invoice_id, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            args![
+                pay.id,
+                d.id,
+                pay.kind.as_str(),
+                pay.date,
+                pay.amount_minor,
+                pay.note.clone(),
+                pay.invoice_id,
+                pay.created_at,
+                pay.created_by
+            ],
+        )
+        .await
+        .map_err(db_err("adding a payment"))?;
+    }
+    if let Some(pid) = w.remove_payment {
+        let n = tx
+            .execute("DELETE FROM deal_payments WHERE id = $1 AND deal_id = $2", args![pid, d.id])
+            .await
+            .map_err(db_err("removing a payment"))?;
+        if n == 0 {
+            return Err(Error::NotFound("payment"));
+        }
+    }
+    if let Some(ev) = &w.event {
+        tx.execute(
+            "INSERT INTO deal_events (id, deal_id, kind, payload, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            args![ev.id, ev.deal_id, ev.kind.clone(), ev.payload.clone(), ev.actor_id, ev.at],
+        )
+        .await
+        .map_err(db_err("recording a deal event"))?;
+    }
+    // leads-products: a won deal takes its product lines out of stock; reopening it, changing
+    // its lines or deleting it gives back what no longer applies. Only these writes can
+    // change what the deal should have taken.
+    if w.items.is_some() || w.visit.is_some() || d.deleted_at.is_some() {
+        crate::products::settle_deal_stock(tx, d, &w.audit).await?;
+    }
+    insert_audit(tx, &w.audit).await?;
+    Ok(())
+}
+
 /// `a.` conditions of the board (open deals of a pipeline, within reach, filtered).
 fn board_where(p: &mut Params, q: &BoardQuery) -> String {
     let mut sql = format!(
@@ -740,97 +842,7 @@ impl FunnelStore for SqlStore {
 
     async fn save_deal(&self, w: &DealWrite) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
-        let d = &w.deal;
-        write_deal(&mut tx, d, w.expected_version).await?;
-        if let Some(items) = &w.items {
-            let e = || db_err("writing line items");
-            tx.execute("DELETE FROM deal_items WHERE deal_id = $1", args![d.id]).await.map_err(e())?;
-            for it in items {
-                tx.execute(
-                    "INSERT INTO deal_items (id, deal_id, position, product_id, name, quantity, unit, unit_price_minor, \
-                     discount_pct, tax_pct, line_total_minor, tax_minor) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                    args![
-                        it.id,
-                        d.id,
-                        it.position,
-                        it.product_id,
-                        it.name.clone(),
-                        it.quantity.clone(),
-                        it.unit.clone(),
-                        it.unit_price_minor,
-                        it.discount_pct.clone(),
-                        it.tax_pct.clone(),
-                        it.line_total_minor,
-                        it.tax_minor
-                    ],
-                )
-                .await
-                .map_err(e())?;
-            }
-        }
-        if let Some(v) = &w.visit {
-            let e = || db_err("writing stage history");
-            tx.execute(
-                "UPDATE deal_stage_history SET left_at = $2 WHERE deal_id = $1 AND left_at IS NULL",
-                args![d.id, v.entered_at],
-            )
-            .await
-            .map_err(e())?;
-            tx.execute(
-                "INSERT INTO deal_stage_history (id, deal_id, from_stage_id, to_stage_id, entered_at, left_at, moved_by, \
-                 moved_by_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                args![
-                    v.id,
-                    d.id,
-                    v.from_stage_id,
-                    v.to_stage_id,
-                    v.entered_at,
-                    v.left_at,
-                    v.moved_by,
-                    v.moved_by_name.clone()
-                ],
-            )
-            .await
-            .map_err(e())?;
-        }
-        if let Some(pay) = &w.add_payment {
-            tx.execute(
-                "INSERT INTO deal_payments (id, deal_id, kind, date, amount_minor, note, invoice_id, created_at, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                args![
-                    pay.id,
-                    d.id,
-                    pay.kind.as_str(),
-                    pay.date,
-                    pay.amount_minor,
-                    pay.note.clone(),
-                    pay.invoice_id,
-                    pay.created_at,
-                    pay.created_by
-                ],
-            )
-            .await
-            .map_err(db_err("adding a payment"))?;
-        }
-        if let Some(pid) = w.remove_payment {
-            let n = tx
-                .execute("DELETE FROM deal_payments WHERE id = $1 AND deal_id = $2", args![pid, d.id])
-                .await
-                .map_err(db_err("removing a payment"))?;
-            if n == 0 {
-                return Err(Error::NotFound("payment"));
-            }
-        }
-        if let Some(ev) = &w.event {
-            tx.execute(
-                "INSERT INTO deal_events (id, deal_id, kind, payload, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
-                args![ev.id, ev.deal_id, ev.kind.clone(), ev.payload.clone(), ev.actor_id, ev.at],
-            )
-            .await
-            .map_err(db_err("recording a deal event"))?;
-        }
-        insert_audit(&mut tx, &w.audit).await?;
+        save_deal_tx(&mut tx, w).await?;
         tx.commit().await.map_err(db_err("committing"))?;
         Ok(())
     }

@@ -25,6 +25,7 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0003_jobs_files_imports.sql"),
     },
     Migration { version: 4, name: "funnel", sql: include_str!("../migrations/sqlite/0004_funnel.sql") },
+    Migration { version: 5, name: "leads_products", sql: include_str!("../migrations/sqlite/0005_leads_products.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
@@ -35,6 +36,11 @@ const POSTGRES: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0003_jobs_files_imports.sql"),
     },
     Migration { version: 4, name: "funnel", sql: include_str!("../migrations/postgres/0004_funnel.sql") },
+    Migration {
+        version: 5,
+        name: "leads_products",
+        sql: include_str!("../migrations/postgres/0005_leads_products.sql"),
+    },
 ];
 
 pub fn migrations_for(backend: Backend) -> &'static [Migration] {

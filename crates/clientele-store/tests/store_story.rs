@@ -854,3 +854,261 @@ mod funnel {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Leads, products and stock
+
+mod leads_products {
+    use clientele_core::Error;
+    use clientele_core::authz::Scope;
+    use clientele_core::domain::client::{Company, CompanyInput, RecordMeta};
+    use clientele_core::domain::deal::{Deal, DealItem, StageKind};
+    use clientele_core::domain::filter::{self, FilterContext};
+    use clientele_core::domain::lead::{self, Lead, LeadInput, LeadStatus};
+    use clientele_core::domain::page::PageRequest;
+    use clientele_core::domain::phone::Region;
+    use clientele_core::domain::product::{MovementKind, Product, StockMovement};
+    use clientele_core::domain::{new_id, now};
+    use clientele_core::error::Problems;
+    use clientele_core::store::{
+        ClientStore, DealWrite, FunnelStore, LeadConversion, LeadStore, ListSpec, ProductStore,
+    };
+    use clientele_store::SqlStore;
+    use clientele_store::testing::TestDb;
+    use rust_decimal::Decimal;
+    use serde_json::{Map, json};
+    use uuid::Uuid;
+
+    use super::audit;
+
+    fn lead(v: serde_json::Value) -> Lead {
+        let input: LeadInput = serde_json::from_value(v).unwrap();
+        let mut l = lead::blank(new_id(), now());
+        let mut p = Problems::new();
+        input.validate_into(&mut l, Region::parse("RU").ok(), &[], &mut p);
+        p.into_result().unwrap();
+        l
+    }
+
+    fn deal(pipeline: Uuid, stage: Uuid, lead_id: Option<Uuid>) -> Deal {
+        let at = now();
+        Deal {
+            id: new_id(),
+            version: 1,
+            title: "From a lead".into(),
+            pipeline_id: pipeline,
+            stage_id: stage,
+            status: StageKind::Open,
+            amount: "0.00".into(),
+            amount_minor: 0,
+            currency: "EUR".into(),
+            expected_close_date: None,
+            source: None,
+            contact_id: None,
+            company_id: None,
+            owner_id: None,
+            co_owner_ids: vec![],
+            lead_id,
+            loss_reason_id: None,
+            loss_note: None,
+            notes: None,
+            tags: vec![],
+            custom_fields: Map::new(),
+            stage_entered_at: at,
+            closed_at: None,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+        }
+    }
+
+    fn write(d: &Deal, expected: Option<i64>) -> DealWrite {
+        DealWrite {
+            deal: d.clone(),
+            expected_version: expected,
+            items: None,
+            visit: None,
+            add_payment: None,
+            remove_payment: None,
+            event: None,
+            audit: audit("deal", d.id, "update"),
+        }
+    }
+
+    fn company(name: &str) -> Company {
+        let at = now();
+        let meta = RecordMeta {
+            id: new_id(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+            merged_into: None,
+        };
+        let input = CompanyInput { name: Some(name.into()), ..CompanyInput::default() };
+        let mut p = Problems::new();
+        let c = input.validate(meta, None, None, &[], &mut p);
+        p.into_result().unwrap();
+        c
+    }
+
+    story!(leads_filter_by_phone_and_convert_all_or_nothing);
+    async fn leads_filter_by_phone_and_convert_all_or_nothing(s: SqlStore, _db: &TestDb) {
+        let l =
+            lead(json!({"name": "Ivan", "company_name": "Romashka", "phones": ["8 (495) 123-45-67"], "tags": ["Web"]}));
+        s.insert_lead(&l, &audit("lead", l.id, "create")).await.unwrap();
+        assert_eq!(s.get_lead(l.id).await.unwrap().unwrap(), l, "a lead reads back exactly as written");
+        let ctx =
+            FilterContext { entity: "lead", defs: &[], me: Uuid::nil(), now: now(), region: Region::parse("RU").ok() };
+        let f = json!({"and": [{"field": "phone", "op": "eq", "value": "+7 (495) 123 45 67"}, {"field": "tags", "op": "has", "value": "web"}]});
+        let spec = ListSpec {
+            scope: Scope::All,
+            filter: Some(filter::check(&serde_json::from_value(f).unwrap(), &ctx).unwrap()),
+            terms: vec!["roma".into()],
+            page: PageRequest::parse(Some(10), None, None, &["updated_at"], "-updated_at").unwrap(),
+            deleted: false,
+            custom_sort: None,
+        };
+        assert_eq!(s.list_leads(&spec).await.unwrap().data.len(), 1);
+        // Lead points are not contact points: duplicate checks of contacts do not see leads.
+        assert!(s.find_by_points(&[("phone".into(), "+74951234567".into())], None).await.unwrap().is_empty());
+
+        // A conversion whose deal cannot be written leaves nothing behind.
+        let p = s.list_pipelines().await.unwrap().remove(0);
+        let co = company("Romashka");
+        let mut converted = l.clone();
+        converted.status = LeadStatus::Converted;
+        converted.converted_company_id = Some(co.id);
+        converted.version = 2;
+        let bad = deal(p.id, new_id(), Some(l.id)); // no such stage
+        converted.converted_deal_id = Some(bad.id);
+        let conv = |d: Deal, lead: Lead| LeadConversion {
+            lead,
+            lead_expected_version: 1,
+            new_company: Some((co.clone(), co.search_body())),
+            new_contact: None,
+            deal: Some(DealWrite { expected_version: None, ..write(&d, None) }),
+            audits: vec![audit("company", co.id, "create"), audit("lead", l.id, "converted")],
+        };
+        assert!(s.convert_lead(&conv(bad, converted.clone())).await.is_err());
+        assert!(s.get_company(co.id).await.unwrap().is_none(), "no half-written company");
+        assert_eq!(s.get_lead(l.id).await.unwrap().unwrap().status, LeadStatus::New);
+
+        let good = deal(p.id, p.stages[0].id, Some(l.id));
+        converted.converted_deal_id = Some(good.id);
+        s.convert_lead(&conv(good.clone(), converted.clone())).await.unwrap();
+        let back = s.get_lead(l.id).await.unwrap().unwrap();
+        assert_eq!((back.status, back.converted_deal_id), (LeadStatus::Converted, Some(good.id)));
+        assert_eq!(s.get_deal(good.id).await.unwrap().unwrap().lead_id, Some(l.id));
+        assert_eq!(s.match_companies(Some("romashka"), &[]).await.unwrap(), [(co.id, "name".to_owned())]);
+        // Twice: refused as a conflict, nothing more written.
+        let again = deal(p.id, p.stages[0].id, Some(l.id));
+        let mut twice = conv(again.clone(), converted);
+        twice.lead_expected_version = 2;
+        twice.lead.version = 3;
+        twice.new_company = None;
+        let err = s.convert_lead(&twice).await.unwrap_err();
+        assert!(matches!(err, Error::Conflict { .. }), "{err:?}");
+        assert!(s.get_deal(again.id).await.unwrap().is_none());
+    }
+
+    fn product(name: &str) -> Product {
+        let at = now();
+        let mut p = Product {
+            id: new_id(),
+            version: 1,
+            name: name.into(),
+            sku: None,
+            unit: Some("pcs".into()),
+            description: None,
+            category_id: None,
+            active: true,
+            cost: None,
+            cost_minor: None,
+            cost_currency: None,
+            on_hand: String::new(),
+            on_hand_micro: 0,
+            below_zero: false,
+            prices: vec![],
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+        };
+        p.set_on_hand(0);
+        p
+    }
+
+    story!(won_deals_take_stock_and_reopening_gives_it_back);
+    async fn won_deals_take_stock_and_reopening_gives_it_back(s: SqlStore, _db: &TestDb) {
+        let a = product("Widget");
+        s.save_product(&a, None, &audit("product", a.id, "create")).await.unwrap();
+        let receipt = StockMovement {
+            id: new_id(),
+            product_id: a.id,
+            kind: MovementKind::Receipt,
+            quantity: "10".into(),
+            quantity_micro: 10_000_000,
+            balance: String::new(),
+            deal_id: None,
+            created_by: None,
+            created_by_name: "test".into(),
+            at: now(),
+            note: None,
+        };
+        assert_eq!(
+            s.add_stock_movement(&receipt, &audit("product", a.id, "stock_changed")).await.unwrap().balance,
+            "10"
+        );
+        let p = s.list_pipelines().await.unwrap().remove(0);
+        let won = p.stages.iter().find(|x| x.kind == StageKind::Won).unwrap().id;
+        let mut d = deal(p.id, p.stages[0].id, None);
+        let d15 = Decimal::from_str_exact("1.5").unwrap();
+        let item = DealItem::from_parts(
+            new_id(),
+            0,
+            Some(a.id),
+            "Widget".into(),
+            d15,
+            None,
+            100,
+            Decimal::ZERO,
+            Decimal::ZERO,
+            "EUR",
+        )
+        .unwrap();
+        s.save_deal(&DealWrite { items: Some(vec![item]), ..write(&d, None) }).await.unwrap();
+        assert_eq!(s.get_product(a.id).await.unwrap().unwrap().on_hand, "10", "an open deal takes nothing");
+        // Won: the sale leaves stock in the same write.
+        d.version = 2;
+        d.stage_id = won;
+        d.status = StageKind::Won;
+        let visit = |d: &Deal| clientele_core::domain::deal::StageVisit {
+            id: new_id(),
+            deal_id: d.id,
+            from_stage_id: None,
+            to_stage_id: d.stage_id,
+            entered_at: now(),
+            left_at: None,
+            moved_by: None,
+            moved_by_name: "test".into(),
+        };
+        s.save_deal(&DealWrite { visit: Some(visit(&d)), ..write(&d, Some(1)) }).await.unwrap();
+        assert_eq!(s.get_product(a.id).await.unwrap().unwrap().on_hand, "8.5");
+        // A failed write (stale version) takes nothing.
+        let err = s.save_deal(&DealWrite { visit: Some(visit(&d)), ..write(&d, Some(1)) }).await.unwrap_err();
+        assert!(matches!(err, Error::PreconditionFailed { .. }));
+        assert_eq!(s.get_product(a.id).await.unwrap().unwrap().on_hand, "8.5");
+        // Reopened: given back.
+        d.version = 3;
+        d.stage_id = p.stages[0].id;
+        d.status = StageKind::Open;
+        s.save_deal(&DealWrite { visit: Some(visit(&d)), ..write(&d, Some(2)) }).await.unwrap();
+        assert_eq!(s.get_product(a.id).await.unwrap().unwrap().on_hand, "10");
+        let page = PageRequest::parse(Some(10), None, None, &["at"], "-at").unwrap();
+        let moves = s.list_movements(a.id, &page).await.unwrap().data;
+        let q: Vec<(&str, &str, &str)> =
+            moves.iter().map(|m| (m.kind.as_str(), m.quantity.as_str(), m.balance.as_str())).collect();
+        assert_eq!(q, [("sale", "1.5", "10"), ("sale", "-1.5", "8.5"), ("receipt", "10", "10")]);
+        assert_eq!(moves[0].deal_id, Some(d.id));
+    }
+}

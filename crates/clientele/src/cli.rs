@@ -158,6 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = startup::open_store(&cfg).await?;
             let services = startup::services(&cfg, store.clone());
             demo::seed(&services).await?;
+            demo::seed_catalogue(&services).await?;
             let started = std::time::Instant::now();
             let (companies, contacts) =
                 demo::generate_clients(&services, &store, args.scale, &cfg.default_region, args.seed).await?;
@@ -177,6 +178,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let services = startup::services(&cfg, store.clone());
     if cfg.demo {
         demo::seed(&services).await?;
+        demo::seed_catalogue(&services).await?;
         if !demo::has_clients(&services).await? {
             demo::generate_clients(&services, &store, 300, &cfg.default_region, 2026).await?;
         }

@@ -228,3 +228,98 @@ pub async fn generate_deals(services: &Services, count: usize) -> anyhow::Result
     }
     Ok(made)
 }
+
+/// A small catalogue (categories, a price list, products with stock) and a few leads, unless
+/// the catalogue already has products.
+pub async fn seed_catalogue(services: &Services) -> anyhow::Result<()> {
+    use clientele_core::domain::lead::LeadInput;
+    use clientele_core::service::{
+        CategoryRequest, PriceInput, PriceListRequest, ProductInput, ProductListRequest, StockRequest,
+    };
+    use serde_json::json;
+    let actor = Actor::system("demo");
+    let any = ProductListRequest { limit: Some(1), ..Default::default() };
+    if !services.list_products(&actor, &any).await?.data.is_empty() {
+        return Ok(());
+    }
+    let cat = |name: &str, parent: Option<Uuid>| CategoryRequest {
+        name: Some(name.into()),
+        parent_id: parent.map(|p| json!(p)),
+        position: None,
+    };
+    let hardware = services.create_category(&actor, cat("Hardware", None)).await?.id;
+    let laptops = services.create_category(&actor, cat("Laptops", Some(hardware))).await?.id;
+    let services_cat = services.create_category(&actor, cat("Services", None)).await?.id;
+    let eur = services
+        .create_price_list(
+            &actor,
+            PriceListRequest { name: Some("Retail EUR".into()), currency: Some("EUR".into()), is_default: Some(true) },
+        )
+        .await?
+        .id;
+    let usd = services
+        .create_price_list(
+            &actor,
+            PriceListRequest { name: Some("Retail USD".into()), currency: Some("USD".into()), is_default: Some(true) },
+        )
+        .await?
+        .id;
+    // name, SKU, unit, category, cost, EUR price, USD price, opening stock
+    let items = [
+        ("Laptop Pro 14", "LP-14", "pcs", laptops, "820.00", "1199.00", "1290.00", "12"),
+        ("Laptop Air 13", "LA-13", "pcs", laptops, "610.00", "899.00", "979.00", "20"),
+        ("USB-C dock", "DOCK-1", "pcs", hardware, "54.30", "119.00", "129.00", "35"),
+        ("Network cable", "CAB-CAT6", "m", hardware, "0.42", "1.20", "1.30", "500"),
+        ("Installation", "SRV-INST", "h", services_cat, "35.00", "90.00", "99.00", ""),
+    ];
+    for (name, sku, unit, category, cost, eur_price, usd_price, stock) in items {
+        let p = services
+            .create_product(
+                &actor,
+                ProductInput {
+                    name: Some(name.into()),
+                    sku: Some(sku.into()),
+                    unit: Some(unit.into()),
+                    category_id: Some(category),
+                    cost: Some(json!(cost)),
+                    cost_currency: Some("EUR".into()),
+                    prices: vec![
+                        PriceInput { price_list_id: eur, amount: json!(eur_price) },
+                        PriceInput { price_list_id: usd, amount: json!(usd_price) },
+                    ],
+                    ..ProductInput::default()
+                },
+            )
+            .await?;
+        if !stock.is_empty() {
+            let req =
+                StockRequest { kind: "receipt".into(), quantity: json!(stock), note: Some("Opening stock".into()) };
+            services.add_stock(&actor, p.id, req).await?;
+        }
+    }
+    let managers: Vec<Uuid> = {
+        let mut v = Vec::new();
+        for email in ["maria@clientele.test", "minjun@clientele.test"] {
+            if let Ok(u) = services.find_user_by_email(&actor, email).await {
+                v.push(u.id);
+            }
+        }
+        v
+    };
+    let leads = [
+        json!({"name": "Дмитрий Соколов", "company_name": "ООО Ромашка", "phones": ["+7 495 555-01-02"], "source": "website",
+               "utm_source": "yandex", "utm_medium": "cpc", "utm_campaign": "spring", "temperature": "hot"}),
+        json!({"name": "Sophie Laurent", "emails": ["sophie@atelier-laurent.fr"], "source": "web_form",
+               "landing_page": "https://example.com/pricing", "temperature": "warm"}),
+        json!({"company_name": "Hanbit Logistics", "phones": ["+82 2-312-3456"], "source": "referral", "temperature": "cold"}),
+        json!({"name": "Georgi Dimitrov", "emails": ["georgi@gmail.com"], "source": "cold_call", "status": "in_progress"}),
+        json!({"name": "Tom Baker", "company_name": "Baker & Sons", "source": "event", "status": "disqualified",
+               "disqualify_reason": "Looking for a free tool"}),
+    ];
+    for (i, l) in leads.into_iter().enumerate() {
+        let mut input: LeadInput = serde_json::from_value(l)?;
+        input.owner_id = managers.get(i % managers.len().max(1)).copied();
+        services.create_lead(&actor, input).await?;
+    }
+    Ok(())
+}

@@ -94,7 +94,7 @@ pub struct CustomFieldDef {
     pub updated_at: DateTime<Utc>,
 }
 
-pub const ENTITIES: [&str; 3] = ["contact", "company", "deal"];
+pub const ENTITIES: [&str; 4] = ["contact", "company", "deal", "lead"];
 
 pub fn parse_key(field: &str, key: &str, p: &mut Problems) -> Option<String> {
     let k = key.trim();

@@ -92,9 +92,10 @@ pub enum Column {
     },
     /// Tags (the record_tags table).
     Tags,
-    /// E-mails / phones (the contact_points table).
+    /// E-mails / phones (the contact_points table; leads: lead_points).
     Point {
         kind: &'static str,
+        table: &'static str,
     },
     /// The birthday's month and day (`MM-DD`).
     BirthdayMd,
@@ -189,18 +190,70 @@ fn deal_builtin(field: &str) -> Option<Column> {
     })
 }
 
+/// Filterable fields of leads.
+pub const LEAD_FIELDS: &[&str] = &[
+    "name",
+    "company_name",
+    "status",
+    "temperature",
+    "source",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "referrer",
+    "landing_page",
+    "owner_id",
+    "tags",
+    "email",
+    "phone",
+    "converted_at",
+    "created_at",
+    "updated_at",
+];
+
+fn lead_builtin(field: &str) -> Option<Column> {
+    use Column::*;
+    Some(match field {
+        "name" => Text { col: "sort_name", folded: true },
+        "company_name" => Text { col: "company_name", folded: false },
+        "status" => Enum { col: "status", values: super::lead::LEAD_STATUSES },
+        "temperature" => Enum { col: "temperature", values: super::lead::TEMPERATURES },
+        "source" => Text { col: "source", folded: false },
+        "utm_source" => Text { col: "utm_source", folded: false },
+        "utm_medium" => Text { col: "utm_medium", folded: false },
+        "utm_campaign" => Text { col: "utm_campaign", folded: false },
+        "utm_term" => Text { col: "utm_term", folded: false },
+        "utm_content" => Text { col: "utm_content", folded: false },
+        "referrer" => Text { col: "referrer", folded: false },
+        "landing_page" => Text { col: "landing_page", folded: false },
+        "owner_id" => Uuid { col: "owner_id" },
+        "tags" => Tags,
+        "email" | "emails" => Point { kind: "email", table: "lead_points" },
+        "phone" | "phones" => Point { kind: "phone", table: "lead_points" },
+        "converted_at" => Time { col: "converted_at" },
+        "created_at" => Time { col: "created_at" },
+        "updated_at" => Time { col: "updated_at" },
+        _ => return None,
+    })
+}
+
 fn builtin(entity: &str, field: &str) -> Option<Column> {
     use Column::*;
     if entity == "deal" {
         return deal_builtin(field);
+    }
+    if entity == "lead" {
+        return lead_builtin(field);
     }
     let common = match field {
         "lifecycle" => Some(Enum { col: "lifecycle", values: LIFECYCLES }),
         "source" => Some(Text { col: "source", folded: false }),
         "owner_id" => Some(Uuid { col: "owner_id" }),
         "tags" => Some(Tags),
-        "email" | "emails" => Some(Point { kind: "email" }),
-        "phone" | "phones" => Some(Point { kind: "phone" }),
+        "email" | "emails" => Some(Point { kind: "email", table: "contact_points" }),
+        "phone" | "phones" => Some(Point { kind: "phone", table: "contact_points" }),
         "created_at" => Some(Time { col: "created_at" }),
         "updated_at" => Some(Time { col: "updated_at" }),
         "last_contacted_at" => Some(Time { col: "last_contacted_at" }),
@@ -230,8 +283,9 @@ fn builtin(entity: &str, field: &str) -> Option<Column> {
 
 /// Fields offered by the filter builder for an entity (built-in, then custom).
 pub fn fields(entity: &str, defs: &[CustomFieldDef]) -> Vec<String> {
-    if entity == "deal" {
-        let mut v: Vec<String> = DEAL_FIELDS.iter().map(|f| f.to_string()).collect();
+    if entity == "deal" || entity == "lead" {
+        let list = if entity == "deal" { DEAL_FIELDS } else { LEAD_FIELDS };
+        let mut v: Vec<String> = list.iter().map(|f| f.to_string()).collect();
         v.extend(defs.iter().map(|d| format!("custom_fields.{}", d.key)));
         return v;
     }
@@ -370,7 +424,7 @@ fn check_cond(c: &Condition, ctx: &FilterContext<'_>, path: &str) -> Result<Chec
             Operand::Text(text(&c.value).ok_or_else(|| err("needs a tag".into()))?)
         }
         (Column::Tags, In) => Operand::Texts(texts(&c.value).ok_or_else(|| err("needs a list of tags".into()))?),
-        (Column::Point { kind: "phone" }, Eq | Has) => {
+        (Column::Point { kind: "phone", .. }, Eq | Has) => {
             let raw = text(&c.value).ok_or_else(|| err("needs a phone number".into()))?;
             match parse_phone(&c.field, &raw, ctx.region) {
                 Ok(PhoneParse::Valid { e164 }) => Operand::Text(e164),

@@ -151,6 +151,11 @@ pub struct DealView {
     /// Every stay in a stage, oldest first.
     pub stage_history: Vec<StageVisit>,
     pub stage_durations: Vec<StageDuration>,
+    /// Revenue (line totals before tax) − cost of the product lines (leads-products).
+    pub margin: crate::domain::product::Margin,
+    /// A won deal's products whose stock went below zero (the sale was recorded anyway).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stock_warnings: Vec<crate::domain::product::StockWarning>,
 }
 
 /// Board filters (`GET /pipelines/{id}/board`).
@@ -352,6 +357,13 @@ impl Services {
     }
 
     pub async fn create_deal(&self, actor: &Actor, input: DealInput) -> Result<DealView> {
+        let w = self.new_deal_write(actor, input).await?;
+        self.store.save_deal(&w).await?;
+        self.deal_view(w.deal).await
+    }
+
+    /// A new deal checked and ready to write (lead conversion writes it with other records).
+    pub(super) async fn new_deal_write(&self, actor: &Actor, input: DealInput) -> Result<DealWrite> {
         let owner = Self::default_owner(actor, input.owner_id);
         check_create(actor, RecordKind::Deal, self.ownership(owner).await?)?;
         let pipelines = self.store.list_pipelines().await?;
@@ -415,7 +427,7 @@ impl Services {
         let visit = Self::visit(actor, &deal, None);
         let audit = audit_entry(actor, "create", "deal", deal.id, audit::created(&to_json(&deal)));
         let w = DealWrite {
-            deal: deal.clone(),
+            deal,
             expected_version: None,
             items: None,
             visit: Some(visit),
@@ -424,8 +436,7 @@ impl Services {
             event: None,
             audit,
         };
-        self.store.save_deal(&w).await?;
-        self.deal_view(deal).await
+        Ok(w)
     }
 
     async fn deal_view(&self, deal: Deal) -> Result<DealView> {
@@ -435,7 +446,10 @@ impl Services {
         let totals = deal::totals(&items, &deal.currency)
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("stored line items out of range")))?;
         let durations = self.durations_of(&history).await?;
+        let (margin, stock_warnings) = self.deal_margin(&deal, &items).await?;
         Ok(DealView {
+            margin,
+            stock_warnings,
             payment_summary: deal::payment_summary(&deal, &payments),
             deal,
             items,
@@ -656,18 +670,27 @@ impl Services {
             return Err(Error::invalid("items", "at most 200 lines"));
         }
         let cur = current.currency.clone();
+        // leads-products: products must exist and be active; they give name, unit and price.
+        let before = self.store.deal_items(id, &cur).await?;
+        let defaults = self.line_defaults(&req.items, &before, &cur, &mut p).await?;
         let mut items: Vec<DealItem> = Vec::new();
         for (i, it) in req.items.iter().enumerate() {
             let f = |name: &str| format!("items[{i}].{name}");
-            let name = required_text(&f("name"), it.name.as_deref(), 200, &mut p);
-            let unit = opt_text(&f("unit"), it.unit.as_deref(), 20, false, &mut p);
+            let d = &defaults[i];
+            let name = required_text(&f("name"), it.name.as_deref().or(d.name.as_deref()), 200, &mut p);
+            let unit = opt_text(&f("unit"), it.unit.as_deref().or(d.unit.as_deref()), 20, false, &mut p);
             let quantity = p.check(money::parse_quantity(&f("quantity"), it.quantity.as_ref().unwrap_or(&json!("1"))));
-            let price = match &it.unit_price {
-                None | Some(Value::Null) => {
+            let price = match (&it.unit_price, d.unit_price_minor) {
+                (None | Some(Value::Null), Some(default)) => Some(default),
+                (None | Some(Value::Null), None) if it.product_id.is_some() => {
+                    p.add(f("unit_price"), format!("is required: the product has no price in {cur} in any price list"));
+                    None
+                }
+                (None | Some(Value::Null), None) => {
                     p.add(f("unit_price"), "is required");
                     None
                 }
-                Some(v) => p.check(money::parse_amount(&f("unit_price"), v, &cur, false)),
+                (Some(v), _) => p.check(money::parse_amount(&f("unit_price"), v, &cur, false)),
             };
             let discount =
                 p.check(money::parse_percent(&f("discount_pct"), it.discount_pct.as_ref().unwrap_or(&json!(0))));
@@ -687,7 +710,6 @@ impl Services {
         }
         p.into_result()?;
         let totals = totals.ok_or_else(|| Error::invalid("items", "the total is too large"))?;
-        let before = self.store.deal_items(id, &cur).await?;
         let mut next = current.clone();
         if !items.is_empty() || !before.is_empty() {
             next.set_amount(if items.is_empty() { current.amount_minor } else { totals.total_minor });

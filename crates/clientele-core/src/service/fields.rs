@@ -96,7 +96,7 @@ impl Services {
         let mut p = Problems::new();
         let entity = req.entity.trim().to_lowercase();
         if !ENTITIES.contains(&entity.as_str()) {
-            p.add("entity", "must be contact, company or deal");
+            p.add("entity", "must be contact, company, deal or lead");
         }
         let key = custom_field::parse_key("key", &req.key, &mut p);
         let label = p.check(parse_name("label", &req.label, 100));
@@ -222,7 +222,11 @@ impl Services {
             && crate::domain::page::Sort::parse(
                 "sort",
                 Some(s),
-                if entity == "deal" { super::deals::SORTS } else { super::clients::SORTS },
+                match entity {
+                    "deal" => super::deals::SORTS,
+                    "lead" => super::leads::SORTS,
+                    _ => super::clients::SORTS,
+                },
                 "-updated_at",
             )
             .is_err()
@@ -239,7 +243,7 @@ impl Services {
         let mut p = Problems::new();
         let entity = req.entity.clone().unwrap_or_default().trim().to_lowercase();
         if !ENTITIES.contains(&entity.as_str()) {
-            p.add("entity", "must be contact, company or deal");
+            p.add("entity", "must be contact, company, deal or lead");
         }
         let name = self.check_view(actor, &entity, &req, &mut p).await?;
         p.into_result()?;

@@ -13,6 +13,8 @@ mod files;
 mod funnel;
 mod imports;
 pub mod jobs;
+mod leads;
+mod products;
 mod teams;
 mod tokens;
 mod users;
@@ -31,6 +33,11 @@ pub use funnel::{
     LossReasonRequest, RateRequest, StageInput, StageOrderRequest, StagePatch, UpdatePipelineRequest,
 };
 pub use imports::{DuplicateOf, NewImport, PresetList, PresetRequest, PreviewRow, RowAction};
+pub use leads::{ConversionPreview, ConversionResult, ConvertRequest, ConvertedRecord};
+pub use products::{
+    CategoryNode, CategoryRequest, MovementListRequest, PriceInput, PriceListRequest, ProductInput, ProductListRequest,
+    StockRequest,
+};
 pub use teams::{CreateTeamRequest, UpdateTeamRequest};
 pub use tokens::{CreateTokenRequest, CreatedToken};
 pub use users::{CreateUserRequest, UpdateUserRequest};

@@ -7,6 +7,8 @@ mod clients;
 mod docs;
 mod funnel;
 pub mod imports;
+mod leads;
+mod products;
 mod settings;
 mod teams;
 mod tokens;
@@ -58,6 +60,8 @@ use clientele_core::Error;
         (name = "jobs", description = "The background job queue (administrators)"),
         (name = "pipelines", description = "Sales pipelines and their stages, the board, loss reasons and currencies"),
         (name = "deals", description = "Deals: stage moves, line items, payments, stage history"),
+        (name = "leads", description = "Leads: incoming requests, their qualification and conversion"),
+        (name = "products", description = "The product catalogue: categories, price lists, products, stock"),
     )
 )]
 struct ApiDoc;
@@ -158,6 +162,18 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(funnel::add_payment))
         .routes(routes!(funnel::remove_payment))
         .routes(routes!(funnel::deal_durations))
+        .routes(routes!(leads::list_leads, leads::create_lead))
+        .routes(routes!(leads::get_lead, leads::update_lead, leads::delete_lead))
+        .routes(routes!(leads::conversion_preview))
+        .routes(routes!(leads::convert_lead))
+        .routes(routes!(products::list_categories, products::create_category))
+        .routes(routes!(products::update_category, products::delete_category))
+        .routes(routes!(products::list_price_lists, products::create_price_list))
+        .routes(routes!(products::update_price_list, products::delete_price_list))
+        .routes(routes!(products::list_products, products::create_product))
+        .routes(routes!(products::get_product, products::update_product, products::delete_product))
+        .routes(routes!(products::add_stock))
+        .routes(routes!(products::list_movements))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.
@@ -196,6 +212,7 @@ async fn with_custom_fields(state: &AppState, base: &str) -> String {
         ("contact", ["Contact", "ContactInput"]),
         ("company", ["Company", "CompanyInput"]),
         ("deal", ["Deal", "DealInput"]),
+        ("lead", ["Lead", "LeadInput"]),
     ] {
         let mine: Vec<_> = defs.iter().filter(|d| d.entity == entity).collect();
         let mut props = serde_json::Map::new();

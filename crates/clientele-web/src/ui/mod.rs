@@ -8,9 +8,11 @@ mod fields;
 mod forms;
 mod home;
 mod imports;
+mod leads;
 mod lists;
 mod login;
 mod pipelines;
+mod products;
 mod search;
 mod settings;
 
@@ -82,6 +84,14 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/fields", get(fields::fields_get).post(fields::fields_post))
         .route("/settings/fields/{id}", get(fields::field_edit_get).post(fields::field_edit_post))
         .route("/settings/fields/{id}/delete", post(fields::field_delete))
+        .route("/leads", get(leads::list).post(leads::create))
+        .route("/leads/{id}", get(leads::card))
+        .route("/leads/{id}/status", post(leads::status_post))
+        .route("/leads/{id}/convert", get(leads::convert_get).post(leads::convert_post))
+        .route("/products", get(products::list).post(products::create))
+        .route("/products/categories", get(products::categories).post(products::category_create))
+        .route("/products/{id}", get(products::card))
+        .route("/products/{id}/stock", post(products::stock_post))
         .route("/deals", get(deals::board))
         .route("/deals/new", get(deals::deal_new).post(deals::deal_create))
         .route("/deals/quick", post(deals::quick_add))
@@ -126,7 +136,9 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/", "nav-home", "home"),
     ("/contacts", "nav-contacts", "user"),
     ("/companies", "nav-companies", "building"),
+    ("/leads", "nav-leads", "download"),
     ("/deals", "nav-deals", "funnel"),
+    ("/products", "nav-products", "columns"),
     ("/tasks", "nav-tasks", "check"),
     ("/inbox", "nav-inbox", "inbox"),
     ("/reports", "nav-reports", "chart"),
