@@ -860,3 +860,7 @@ flash-lead-converted = Lead converted.
 flash-product-created = Product created.
 flash-stock-saved = Stock recorded.
 flash-category-created = Category created.
+total-cost = Cost
+total-margin = Margin
+margin-incomplete = A product line has no cost price in the deal's currency; its cost counts as 0.
+stock-below-zero = stock went below zero with this sale

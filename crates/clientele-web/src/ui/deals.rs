@@ -395,6 +395,9 @@ struct CardPage {
     amount: String,
     items: Vec<ItemRow>,
     totals: Option<(String, String, String, String, String)>,
+    /// (cost, margin, margin %) of the lines; shown when a line is a catalogue product.
+    margin: Option<(String, String, String, bool)>,
+    stock_warnings: Vec<(String, String, String)>,
     payments: Vec<PaymentRow>,
     planned: String,
     paid: String,
@@ -523,6 +526,15 @@ async fn card_page(
             let t = &v.totals;
             (t.subtotal.clone(), t.discount.clone(), t.net.clone(), t.tax.clone(), t.total.clone())
         }),
+        margin: v.items.iter().any(|i| i.product_id.is_some()).then(|| {
+            let m = &v.margin;
+            (m.cost.clone(), m.margin.clone(), m.margin_pct.clone().unwrap_or_default(), m.complete)
+        }),
+        stock_warnings: v
+            .stock_warnings
+            .iter()
+            .map(|w| (w.product_id.to_string(), w.product_name.clone(), w.on_hand.clone()))
+            .collect(),
         payments: v
             .payments
             .iter()
