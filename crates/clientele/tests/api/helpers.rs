@@ -6,7 +6,7 @@ use clientele_core::authz::Actor;
 use clientele_core::domain::user::User;
 use clientele_core::service::{CreateUserRequest, Services};
 use clientele_store::testing::{TestDb, postgres_url};
-use reqwest::{Client, Response, StatusCode, redirect};
+use reqwest::{Client, Method, Response, StatusCode, redirect};
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -165,4 +165,36 @@ pub fn fields(problem: &Value) -> Vec<String> {
         .as_array()
         .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect())
         .unwrap_or_default()
+}
+
+/// A JSON API request in a signed-in session (with its CSRF token).
+pub async fn send(s: &Session, app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Response {
+    let mut r = s.client.request(method, app.api(path)).header("x-csrf-token", &s.csrf);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    r.send().await.unwrap()
+}
+
+/// The JSON body of a response that must have `status`.
+pub async fn ok(r: Response, status: StatusCode) -> Value {
+    let got = r.status();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    assert_eq!(got, status, "{body}");
+    body
+}
+
+/// POST that must create (201); its JSON body.
+pub async fn post_created(s: &Session, app: &TestApp, path: &str, body: Value) -> Value {
+    ok(send(s, app, Method::POST, path, Some(body)).await, StatusCode::CREATED).await
+}
+
+/// GET that must succeed; its JSON body.
+pub async fn get_ok(s: &Session, app: &TestApp, path: &str) -> Value {
+    ok(send(s, app, Method::GET, path, None).await, StatusCode::OK).await
+}
+
+/// The `id` of a JSON record.
+pub fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
 }

@@ -5,37 +5,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::helpers::{Session, TestApp, fields, problem};
-
-async fn send(s: &Session, app: &TestApp, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
-    let mut r = s.client.request(method, app.api(path)).header("x-csrf-token", &s.csrf);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    r.send().await.unwrap()
-}
-
-async fn ok(r: reqwest::Response, status: StatusCode) -> Value {
-    let got = r.status();
-    let body: Value = r.json().await.unwrap_or(Value::Null);
-    assert_eq!(got, status, "{body}");
-    body
-}
-
-async fn post(s: &Session, app: &TestApp, path: &str, body: Value) -> Value {
-    ok(send(s, app, Method::POST, path, Some(body)).await, StatusCode::CREATED).await
-}
-
-async fn get(s: &Session, app: &TestApp, path: &str) -> Value {
-    ok(send(s, app, Method::GET, path, None).await, StatusCode::OK).await
-}
+use crate::helpers::{Session, TestApp, fields, get_ok as get, id, ok, post_created as post, problem, send};
 
 async fn convert(s: &Session, app: &TestApp, lead: &str, body: Value) -> reqwest::Response {
     send(s, app, Method::POST, &format!("/leads/{lead}/convert"), Some(body)).await
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
 }
 
 fn names(page: &Value) -> Vec<String> {
