@@ -80,6 +80,15 @@ impl Pairs {
     pub fn uuid(&self, k: &str) -> Option<Uuid> {
         self.get(k).and_then(|v| Uuid::parse_str(v).ok())
     }
+
+    /// A `YYYY-MM-DD` date field: absent when empty, an error naming the field when it does
+    /// not parse.
+    pub fn date(&self, k: &str) -> Result<Option<chrono::NaiveDate>, Error> {
+        self.get(k)
+            .map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+            .transpose()
+            .map_err(|_| Error::invalid(k, "must be a date like 2026-12-31"))
+    }
 }
 
 /// A service error as a form shows it: field errors (422), a duplicate (409, with the

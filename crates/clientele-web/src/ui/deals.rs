@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 use super::cards::timeline;
 use super::clients_common::{CfInput, FormValues, Pairs, companies, fmt_time, name_of, qs, show_custom, users};
-use super::settings::{AuditRow, Errs};
-use super::{Chrome, error_page, redirect_with_flash, render};
+use super::settings::{AuditRow, Errs, form_errors};
+use super::{Chrome, error_page, initials, redirect_with_flash, render};
 use crate::auth::{Authenticated, WebUser};
 use crate::error::classify;
 use crate::state::AppState;
@@ -78,10 +78,6 @@ struct BoardPage {
 struct CardsFragment {
     c: Chrome,
     column: BoardColumnView,
-}
-
-fn initials(name: &str) -> String {
-    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
 }
 
 fn money(amount: &str, currency: &str) -> String {
@@ -444,12 +440,15 @@ async fn card_page(
 ) -> Response {
     let s = state.services();
     let mut c = Chrome::for_user(state, headers, user, "/deals", "nav-deals").await;
-    let pipeline = match s.get_pipeline(&user.actor, v.deal.pipeline_id).await {
+    // Every pipeline (stages of history rows may be in another one), the deal's among them.
+    let all_pipelines = match s.list_pipelines(&user.actor).await {
         Ok(p) => p,
         Err(e) => return error_page(state, headers, Some(user), e),
     };
+    let Some(pipeline) = all_pipelines.iter().find(|p| p.id == v.deal.pipeline_id) else {
+        return error_page(state, headers, Some(user), Error::NotFound("pipeline"));
+    };
     let users = users(s, &user.actor).await;
-    let all_pipelines = s.list_pipelines(&user.actor).await.unwrap_or_default();
     let stage_name = |id: Uuid| {
         all_pipelines
             .iter()
@@ -654,13 +653,9 @@ pub async fn payment_add(
     body: Bytes,
 ) -> Response {
     let p = Pairs::from_bytes(&body);
-    let date = match p.get("date").map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")) {
-        None => None,
-        Some(Ok(d)) => Some(d),
-        Some(Err(_)) => {
-            let e = Error::invalid("date", "must be a date like 2026-12-31");
-            return card_with_errors(&state, &headers, &user, id, e).await;
-        }
+    let date = match p.date("date") {
+        Ok(d) => d,
+        Err(e) => return card_with_errors(&state, &headers, &user, id, e).await,
     };
     let req = PaymentRequest {
         kind: p.str("kind"),
@@ -954,18 +949,10 @@ pub async fn deal_update(
     let version: i64 = p.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
     match s.update_deal(&user.actor, id, m, Some(version)).await {
         Ok(_) => redirect_with_flash(&format!("/deals/{id}"), "deal-saved"),
-        Err(Error::Validation(v)) => {
-            show_form(&state, &headers, &user, Some((id, version)), f, co, Errs(v), StatusCode::UNPROCESSABLE_ENTITY)
-                .await
-        }
-        Err(Error::PreconditionFailed { .. }) => {
-            let errs = Errs(vec![clientele_core::FieldError::new(
-                "form",
-                "someone else changed this deal meanwhile; reload and try again",
-            )]);
-            show_form(&state, &headers, &user, Some((id, version)), f, co, errs, StatusCode::PRECONDITION_FAILED).await
-        }
-        Err(e) => error_page(&state, &headers, Some(&user), e),
+        Err(e) => match form_errors(e) {
+            Ok((status, errs)) => show_form(&state, &headers, &user, Some((id, version)), f, co, errs, status).await,
+            Err(e) => error_page(&state, &headers, Some(&user), e),
+        },
     }
 }
 

@@ -249,7 +249,7 @@ pub struct NavItem {
     pub active: bool,
 }
 
-fn initials(name: &str) -> String {
+pub(super) fn initials(name: &str) -> String {
     name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
 }
 

@@ -259,13 +259,9 @@ pub async fn rate_add(
     body: Bytes,
 ) -> Response {
     let p = Pairs::from_bytes(&body);
-    let valid_from = match p.get("valid_from").map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")) {
-        None => None,
-        Some(Ok(d)) => Some(d),
-        Some(Err(_)) => {
-            let e = Error::invalid("valid_from", "must be a date like 2026-12-31");
-            return done::<()>(&state, &headers, &user, Err(e)).await;
-        }
+    let valid_from = match p.date("valid_from") {
+        Ok(d) => d,
+        Err(e) => return done::<()>(&state, &headers, &user, Err(e)).await,
     };
     let req = RateRequest { currency: p.str("currency"), rate: Value::String(p.str("rate")), valid_from };
     let r = state.services().put_rate(&user.actor, req).await;

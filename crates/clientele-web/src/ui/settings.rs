@@ -41,7 +41,7 @@ impl Errs {
 
 /// Splits a service error into form errors (shown beside the fields, status 422/409) or a
 /// full error response.
-fn form_errors(e: Error) -> Result<(StatusCode, Errs), Error> {
+pub(super) fn form_errors(e: Error) -> Result<(StatusCode, Errs), Error> {
     match e {
         Error::Validation(v) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Errs(v))),
         Error::Conflict { message, field, .. } => {
