@@ -791,32 +791,8 @@ mod funnel {
         let open: Vec<Uuid> = p.stages.iter().filter(|x| x.kind == StageKind::Open).map(|x| x.id).collect();
         let t0 = std::time::Instant::now();
         let n: usize = 100_000;
-        // One statement fills the table (the board is what is measured, not the writes).
-        let cols = "id, version, title, sort_title, pipeline_id, stage_id, status, amount_minor, currency, co_owners, \
-                    owner_id, custom_fields, tags, stage_entered_at, created_at, updated_at";
-        let sql = match s.db().backend() {
-            clientele_store::Backend::Sqlite => format!(
-                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {}) \
-                 INSERT INTO deals ({cols}) SELECT randomblob(16), 1, 'Deal ' || i, 'deal ' || i, $1, \
-                 CASE i % 4 WHEN 0 THEN $2 WHEN 1 THEN $3 WHEN 2 THEN $4 ELSE $5 END, 'open', (i % 997) * 100, \
-                 CASE i % 3 WHEN 0 THEN 'EUR' WHEN 1 THEN 'USD' ELSE 'JPY' END, '[]', $6, '{{}}', '[]', \
-                 strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || i || ' seconds'), \
-                 strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || i || ' seconds'), \
-                 strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '-' || i || ' seconds') FROM n",
-                n - 1
-            ),
-            clientele_store::Backend::Postgres => format!(
-                "INSERT INTO deals ({cols}) SELECT gen_random_uuid(), 1, 'Deal ' || i, 'deal ' || i, $1, \
-                 CASE i % 4 WHEN 0 THEN $2 WHEN 1 THEN $3 WHEN 2 THEN $4 ELSE $5 END, 'open', (i % 997) * 100, \
-                 CASE i % 3 WHEN 0 THEN 'EUR' WHEN 1 THEN 'USD' ELSE 'JPY' END, '[]', $6, '{{}}', '[]', \
-                 now() - i * interval '1 second', now() - i * interval '1 second', now() - i * interval '1 second' \
-                 FROM generate_series(0, {}) i",
-                n - 1
-            ),
-        };
-        let args: Vec<sea_query::Value> =
-            vec![p.id.into(), open[0].into(), open[1].into(), open[2].into(), open[3].into(), u.user.id.into()];
-        s.db().execute(&sql, args).await.unwrap();
+        // The demo generator fills the table in one statement (the board is what is measured).
+        s.generate_demo_deals(&p, &[u.user.id], n).await.unwrap();
         if s.db().backend() == clientele_store::Backend::Postgres {
             // Fresh statistics, as autovacuum would have after a real load.
             s.db().execute("VACUUM ANALYZE deals", vec![]).await.unwrap();
