@@ -201,6 +201,10 @@ pub trait ClientStore: Send + Sync {
     ) -> Result<()>;
     async fn get_contact(&self, id: Uuid) -> Result<Option<crate::domain::client::Contact>>;
     async fn list_contacts(&self, spec: &ListSpec) -> Result<Page<crate::domain::client::Contact>>;
+    /// The same page as [`Self::list_contacts`], each record as JSON text built by the
+    /// database (the API passes it through). Only for live records: the trash
+    /// (`spec.deleted`) goes through the typed list.
+    async fn list_contacts_json(&self, spec: &ListSpec) -> Result<crate::domain::page::RawPage>;
 
     async fn insert_company(
         &self,
@@ -217,6 +221,8 @@ pub trait ClientStore: Send + Sync {
     ) -> Result<()>;
     async fn get_company(&self, id: Uuid) -> Result<Option<crate::domain::client::Company>>;
     async fn list_companies(&self, spec: &ListSpec) -> Result<Page<crate::domain::client::Company>>;
+    /// [`Self::list_companies`] as JSON text per record; see [`Self::list_contacts_json`].
+    async fn list_companies_json(&self, spec: &ListSpec) -> Result<crate::domain::page::RawPage>;
 
     /// The companies a contact belongs to.
     async fn links_of_contact(&self, contact_id: Uuid) -> Result<Vec<crate::domain::client::CompanyLink>>;

@@ -9,7 +9,7 @@ use clientele_core::domain::client::{
     Company, CompanyLink, Contact, Email, ImportantDate, Lifecycle, Phone, birthday_md, fold, names_similar, sort_key,
 };
 use clientele_core::domain::custom_field::FieldType;
-use clientele_core::domain::page::{Page, Sort};
+use clientele_core::domain::page::{Cursor, Page, RawPage, Sort};
 use clientele_core::domain::phone::reversed_digits;
 use clientele_core::store::{ClientStore, ListSpec, PhoneQuery, SearchHit};
 use serde_json::Value;
@@ -20,6 +20,7 @@ use crate::db::{Backend, Params, Tx};
 use crate::filter_sql::{FilterSql, scope_sql};
 use crate::keyset::{SortKind, after_cursor, finish, order_by};
 use crate::platform::{insert_audit, version_conflict};
+use crate::record_json;
 use crate::{SqlStore, args, db_err};
 
 const CONTACT_COLS: &str = "a.id, a.version, a.first_name, a.last_name, a.display_name, a.title, a.company_id, a.source, \
@@ -474,6 +475,33 @@ pub(crate) fn custom_cursor(fields: &serde_json::Map<String, Value>, sort: &Sort
 }
 
 impl SqlStore {
+    /// A list page with each record rendered as JSON by the database. Only the last row of
+    /// a page is decoded, to make the next page's cursor from its sort value.
+    async fn list_json<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &str,
+        cols: &[(&str, record_json::Col)],
+        spec: &ListSpec,
+        key: impl Fn(&T) -> (Value, Uuid),
+    ) -> Result<RawPage> {
+        let mut p = Params::default();
+        let sql = self.list_sql(table, &record_json::object_sql(self.db.backend(), cols), spec, &mut p)?;
+        let mut rows: Vec<JsonRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("listing records"))?;
+        let limit = spec.page.limit as usize;
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = match rows.last() {
+            Some(last) if has_more => {
+                let record: T = serde_json::from_str(&last.j)
+                    .map_err(|e| clientele_core::Error::Internal(anyhow::anyhow!("reading a listed record: {e}")))?;
+                let (v, id) = key(&record);
+                Some(Cursor { s: spec.page.sort.key(), v, id }.encode())
+            }
+            _ => None,
+        };
+        Ok(RawPage { data: rows.into_iter().map(|r| r.j).collect(), next_cursor })
+    }
+
     fn list_sql(&self, table: &str, cols: &str, spec: &ListSpec, p: &mut Params) -> Result<String> {
         let backend = self.db.backend();
         let mut sql = format!("SELECT {cols} FROM {table} a WHERE ");
@@ -508,6 +536,11 @@ fn cursor_value(sort: &Sort, name: &str, created: DateTime<Utc>, updated: DateTi
         "created_at" => json(&created),
         _ => json(&updated),
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct JsonRow {
+    j: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -656,6 +689,14 @@ impl ClientStore for SqlStore {
         }))
     }
 
+    async fn list_contacts_json(&self, spec: &ListSpec) -> Result<RawPage> {
+        self.list_json::<Contact>("contacts", record_json::CONTACT, spec, |c| match spec.custom_sort {
+            Some(t) => (custom_cursor(&c.custom_fields, &spec.page.sort, t), c.id),
+            None => (cursor_value(&spec.page.sort, &c.display_name, c.created_at, c.updated_at), c.id),
+        })
+        .await
+    }
+
     async fn insert_company(&self, c: &Company, search_body: &str, audit: &AuditEntry) -> Result<()> {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         write_company(&mut tx, c, None, search_body).await?;
@@ -696,6 +737,14 @@ impl ClientStore for SqlStore {
             Some(t) => (custom_cursor(&c.custom_fields, &spec.page.sort, t), c.id),
             None => (cursor_value(&spec.page.sort, &c.name, c.created_at, c.updated_at), c.id),
         }))
+    }
+
+    async fn list_companies_json(&self, spec: &ListSpec) -> Result<RawPage> {
+        self.list_json::<Company>("companies", record_json::COMPANY, spec, |c| match spec.custom_sort {
+            Some(t) => (custom_cursor(&c.custom_fields, &spec.page.sort, t), c.id),
+            None => (cursor_value(&spec.page.sort, &c.name, c.created_at, c.updated_at), c.id),
+        })
+        .await
     }
 
     async fn links_of_contact(&self, contact_id: Uuid) -> Result<Vec<CompanyLink>> {

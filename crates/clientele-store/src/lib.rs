@@ -12,6 +12,7 @@ mod leads;
 pub mod migrate;
 mod platform;
 mod products;
+mod record_json;
 mod sessions;
 mod settings_store;
 pub mod testing;

@@ -24,6 +24,43 @@ impl<T> Page<T> {
     }
 }
 
+/// A page whose records are JSON text already, as the database wrote them, for the API to
+/// pass through without decoding and re-encoding every row. Each element of `data` is one
+/// record's JSON object, equal (as JSON) to what serialising the typed record gives; the
+/// store's tests hold both paths to that.
+#[derive(Debug, Clone, Default)]
+pub struct RawPage {
+    pub data: Vec<String>,
+    pub next_cursor: Option<String>,
+}
+
+impl RawPage {
+    /// The `{"data": [...], "next_cursor": ...}` body, the same shape as [`Page`].
+    pub fn into_body(self) -> String {
+        let len: usize = self.data.iter().map(|r| r.len() + 1).sum();
+        let mut body = String::with_capacity(len + 64);
+        body.push_str("{\"data\":[");
+        for (i, record) in self.data.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(record);
+        }
+        body.push_str("],\"next_cursor\":");
+        match &self.next_cursor {
+            // Cursors are URL-safe base64: nothing in them needs escaping.
+            Some(c) => {
+                body.push('"');
+                body.push_str(c);
+                body.push('"');
+            }
+            None => body.push_str("null"),
+        }
+        body.push('}');
+        body
+    }
+}
+
 /// Position after the last row seen: its sort value (as JSON) and its id as a tie-breaker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
@@ -130,6 +167,22 @@ impl PageRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_page_body_is_the_page_shape() {
+        let typed = Page {
+            data: vec![serde_json::json!({"a": 1}), serde_json::json!({"b": "x\"y"})],
+            next_cursor: Some("abc_-".into()),
+        };
+        let raw = RawPage {
+            data: typed.data.iter().map(|v| v.to_string()).collect(),
+            next_cursor: typed.next_cursor.clone(),
+        };
+        let body: serde_json::Value = serde_json::from_str(&raw.into_body()).unwrap();
+        assert_eq!(body, serde_json::to_value(&typed).unwrap());
+        let empty: serde_json::Value = serde_json::from_str(&RawPage::default().into_body()).unwrap();
+        assert_eq!(empty, serde_json::json!({"data": [], "next_cursor": null}));
+    }
 
     #[test]
     fn cursor_round_trip_and_sort_binding() {

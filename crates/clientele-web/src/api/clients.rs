@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::with_etag;
+use super::{json_text, with_etag};
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, IfMatch};
@@ -33,8 +33,8 @@ pub async fn list_contacts(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Query(q): Query<ListRequest>,
-) -> ApiResult<Json<Page<Contact>>> {
-    Ok(Json(state.services().list_contacts(&u.actor, &q).await?))
+) -> ApiResult<Response> {
+    Ok(json_text(state.services().list_contacts_json(&u.actor, &q).await?.into_body()))
 }
 
 /// Create a contact. A phone or e-mail that another contact already has answers 409 with
@@ -167,8 +167,8 @@ pub async fn list_companies(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Query(q): Query<ListRequest>,
-) -> ApiResult<Json<Page<Company>>> {
-    Ok(Json(state.services().list_companies(&u.actor, &q).await?))
+) -> ApiResult<Response> {
+    Ok(json_text(state.services().list_companies_json(&u.actor, &q).await?.into_body()))
 }
 
 /// Create a company. A tax number, phone or e-mail another company has answers 409 unless `force=true`.

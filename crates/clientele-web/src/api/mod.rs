@@ -293,6 +293,11 @@ pub fn with_etag<T: Serialize>(status: StatusCode, version: i64, body: T) -> Res
     resp
 }
 
+/// A 200 answer whose JSON body is already text (list pages the database rendered).
+pub fn json_text(body: String) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+}
+
 pub fn page_error(errors: Vec<clientele_core::FieldError>) -> ApiError {
     ApiError::Core(Error::Validation(errors))
 }
