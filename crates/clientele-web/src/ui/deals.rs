@@ -662,6 +662,7 @@ pub async fn payment_add(
         date,
         amount: Value::String(p.str("amount")),
         note: p.get("note").map(str::to_owned),
+        invoice_id: p.get("invoice_id").and_then(|v| v.parse().ok()),
     };
     match state.services().add_payment(&user.actor, id, req).await {
         Ok(_) => redirect_with_flash(&format!("/deals/{id}"), "deal-payment-added"),
