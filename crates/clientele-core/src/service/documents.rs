@@ -223,6 +223,17 @@ fn not_found_as_document(e: Error) -> Error {
     }
 }
 
+/// Payments are recorded against sent invoices only.
+fn payable(inv: &Document) -> Result<()> {
+    let why = match inv.status {
+        DocStatus::Sent => return Ok(()),
+        DocStatus::Draft => format!("invoice {} is a draft: send it first", inv.number),
+        DocStatus::Paid => format!("invoice {} is already paid", inv.number),
+        other => format!("invoice {} is {}", inv.number, other.as_str()),
+    };
+    Err(Error::conflict("invoice_id", why))
+}
+
 fn status_conflict(message: impl Into<String>) -> Error {
     Error::conflict("status", message)
 }
@@ -1029,6 +1040,7 @@ impl Services {
         req: InvoicePaymentRequest,
     ) -> Result<(DealPayment, DocumentView)> {
         let (inv, deal) = self.document_for(actor, DocKind::Invoice, id, Action::Update).await?;
+        payable(&inv)?;
         let amount = req.amount.unwrap_or_else(|| Value::String(format_minor(inv.outstanding_minor(), &inv.currency)));
         let payment = self
             .add_payment(
@@ -1068,16 +1080,7 @@ impl Services {
                 if payment.kind == PaymentKind::Planned {
                     return Ok(None);
                 }
-                if inv.status != DocStatus::Sent {
-                    return Err(Error::conflict(
-                        "invoice_id",
-                        match inv.status {
-                            DocStatus::Draft => format!("invoice {} is a draft: send it first", inv.number),
-                            DocStatus::Paid => format!("invoice {} is already paid", inv.number),
-                            _ => format!("invoice {} is {}", inv.number, inv.status.as_str()),
-                        },
-                    ));
-                }
+                payable(&inv)?;
                 inv
             }
             None if payment.kind == PaymentKind::Actual => {
