@@ -765,6 +765,17 @@ impl Services {
         Ok(file)
     }
 
+    /// A document whatever its kind (the web UI's document page).
+    pub async fn document_by_id(&self, actor: &Actor, id: Uuid) -> Result<DocumentView> {
+        let kind = self.store.get_document(id).await?.map(|d| d.kind).ok_or(Error::NotFound("document"))?;
+        self.get_document(actor, kind, id).await
+    }
+
+    /// May the actor create and change the documents of this deal?
+    pub async fn can_change_documents(&self, actor: &Actor, deal_id: Uuid) -> bool {
+        self.deal_for(actor, deal_id, Action::Update).await.is_ok_and(|d| d.deleted_at.is_none())
+    }
+
     pub async fn get_document(&self, actor: &Actor, kind: DocKind, id: Uuid) -> Result<DocumentView> {
         let (d, _) = self.document_for(actor, kind, id, Action::Read).await?;
         Ok(DocumentView::of(d))

@@ -404,6 +404,8 @@ struct CardPage {
     timeline: Vec<AuditRow>,
     errs: Errs,
     today: String,
+    /// Quotes and invoices of the deal (docs-invoices).
+    docs: super::documents::DealDocuments,
 }
 
 impl CardPage {
@@ -490,7 +492,9 @@ async fn card_page(
         .collect();
     c.title = d.title.clone();
     let tl = timeline(state, user, &c, d.id).await;
+    let docs = super::documents::deal_documents(state, user, &c, d.id, !v.items.is_empty()).await;
     let page = CardPage {
+        docs,
         status: c.t.get(&format!("deal-status-{}", d.status.as_str())),
         pipeline: pipeline.name.clone(),
         stage: stage_name(d.stage_id),
