@@ -601,7 +601,8 @@ impl Services {
                 email: c.emails.first().map(|x| x.address.clone()),
                 bank_details: vec![],
             },
-            (None, None) => DocParty { name: deal.title.clone(), ..DocParty::default() },
+            // No client on the deal: an empty buyer block (the UI says so).
+            (None, None) => DocParty::default(),
         })
     }
 

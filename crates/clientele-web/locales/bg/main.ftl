@@ -732,3 +732,4 @@ flash-doc-paid = Плащането е записано.
 flash-doc-settings-saved = Настройките на документите са запазени.
 flash-doc-logo-saved = Логото е запазено.
 flash-doc-logo-removed = Логото е премахнато.
+doc-no-client = Сделката няма клиент: свържете контакт или фирма и обновете черновата.

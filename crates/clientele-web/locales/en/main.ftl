@@ -953,3 +953,4 @@ flash-doc-paid = Payment recorded.
 flash-doc-settings-saved = Document settings saved.
 flash-doc-logo-saved = Logo saved.
 flash-doc-logo-removed = Logo removed.
+doc-no-client = No client on the deal: link a contact or a company to it, then refresh the draft.

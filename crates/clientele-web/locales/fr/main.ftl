@@ -732,3 +732,4 @@ flash-doc-paid = Paiement enregistré.
 flash-doc-settings-saved = Paramètres des documents enregistrés.
 flash-doc-logo-saved = Logo enregistré.
 flash-doc-logo-removed = Logo supprimé.
+doc-no-client = Pas de client sur l'affaire : liez-y un contact ou une société, puis actualisez le brouillon.

@@ -729,3 +729,4 @@ flash-doc-paid = 결제를 기록했습니다.
 flash-doc-settings-saved = 문서 설정을 저장했습니다.
 flash-doc-logo-saved = 로고를 저장했습니다.
 flash-doc-logo-removed = 로고를 삭제했습니다.
+doc-no-client = 거래에 고객이 없습니다. 연락처나 회사를 연결한 뒤 초안을 새로 고치세요.

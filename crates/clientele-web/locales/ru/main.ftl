@@ -734,3 +734,4 @@ flash-doc-paid = Оплата записана.
 flash-doc-settings-saved = Настройки документов сохранены.
 flash-doc-logo-saved = Логотип сохранён.
 flash-doc-logo-removed = Логотип удалён.
+doc-no-client = У сделки нет клиента: привяжите контакт или компанию и обновите черновик.
