@@ -148,7 +148,7 @@ impl<T> Store for T where
         + FunnelStore
         + LeadStore
         + ProductStore
-    + DocumentStore
+        + DocumentStore
 {
 }
 

@@ -1191,7 +1191,13 @@ mod documents {
         NumberPattern::parse("pattern", p).unwrap()
     }
 
-    fn list(kind: DocKind, scope: Scope, deal_id: Option<Uuid>, status: Option<DocStatus>, limit: u32) -> DocumentQuery {
+    fn list(
+        kind: DocKind,
+        scope: Scope,
+        deal_id: Option<Uuid>,
+        status: Option<DocStatus>,
+        limit: u32,
+    ) -> DocumentQuery {
         let page = PageRequest::parse(Some(limit), None, Some("number"), &["created_at", "number"], "number").unwrap();
         DocumentQuery { kind, scope, status, deal_id, page }
     }
@@ -1270,10 +1276,14 @@ mod documents {
         let (ann, mut d) = a_deal(&s).await;
         let items = s.deal_items(d.id, "EUR").await.unwrap();
         let mut x = doc(DocKind::Invoice, &d, "2026-03-09", items.clone());
-        x.number = s.insert_document(&x, &pattern("INV-{YYYY}-{SEQ:4}"), &audit("invoice", x.id, "create")).await.unwrap();
+        x.number =
+            s.insert_document(&x, &pattern("INV-{YYYY}-{SEQ:4}"), &audit("invoice", x.id, "create")).await.unwrap();
         let got = s.get_document(x.id).await.unwrap().unwrap();
         assert_eq!(got, x);
-        assert_eq!((got.totals.net.as_str(), got.totals.tax.as_str(), got.totals.total.as_str()), ("3000.00", "600.00", "3600.00"));
+        assert_eq!(
+            (got.totals.net.as_str(), got.totals.tax.as_str(), got.totals.total.as_str()),
+            ("3000.00", "600.00", "3600.00")
+        );
         let audit_lines = clientele_core::store::AuditStore::audit_of(&s, x.id).await.unwrap();
         assert_eq!(audit_lines[0].changes["number"]["new"], "INV-2026-0001");
 
@@ -1313,22 +1323,53 @@ mod documents {
         assert_eq!((got.file_id, got.file_version, got.version), (Some(file.id), Some(2), 2));
 
         // Lists follow the deal's reach, filter by status and page by number.
-        let q = s.insert_document(&doc(DocKind::Quote, &d, "2026-03-09", items.clone()), &pattern("Q{SEQ}"), &audit("quote", new_id(), "create")).await.unwrap();
+        let q = s
+            .insert_document(
+                &doc(DocKind::Quote, &d, "2026-03-09", items.clone()),
+                &pattern("Q{SEQ}"),
+                &audit("quote", new_id(), "create"),
+            )
+            .await
+            .unwrap();
         assert_eq!(q, "Q1");
         let mine = s.list_documents(&list(DocKind::Invoice, Scope::Own(ann), None, None, 10)).await.unwrap();
         assert_eq!(mine.data.iter().map(|x| x.id).collect::<Vec<_>>(), [x.id]);
-        assert!(s.list_documents(&list(DocKind::Invoice, Scope::Own(new_id()), None, None, 10)).await.unwrap().data.is_empty());
-        assert!(s.list_documents(&list(DocKind::Invoice, Scope::All, None, Some(DocStatus::Draft), 10)).await.unwrap().data.is_empty());
+        assert!(
+            s.list_documents(&list(DocKind::Invoice, Scope::Own(new_id()), None, None, 10))
+                .await
+                .unwrap()
+                .data
+                .is_empty()
+        );
+        assert!(
+            s.list_documents(&list(DocKind::Invoice, Scope::All, None, Some(DocStatus::Draft), 10))
+                .await
+                .unwrap()
+                .data
+                .is_empty()
+        );
         let quotes = s.list_documents(&list(DocKind::Quote, Scope::All, Some(d.id), None, 10)).await.unwrap();
         assert_eq!(quotes.data.len(), 1);
         for i in 0..3 {
             let y = doc(DocKind::Invoice, &d, "2026-03-10", items.clone());
-            s.insert_document(&y, &pattern("INV-{YYYY}-{SEQ:4}"), &audit("invoice", y.id, &format!("create {i}"))).await.unwrap();
+            s.insert_document(&y, &pattern("INV-{YYYY}-{SEQ:4}"), &audit("invoice", y.id, &format!("create {i}")))
+                .await
+                .unwrap();
         }
         let first = s.list_documents(&list(DocKind::Invoice, Scope::All, None, None, 3)).await.unwrap();
-        assert_eq!(first.data.iter().map(|x| x.number.as_str()).collect::<Vec<_>>(), ["INV-2026-0001", "INV-2026-0002", "INV-2026-0003"]);
+        assert_eq!(
+            first.data.iter().map(|x| x.number.as_str()).collect::<Vec<_>>(),
+            ["INV-2026-0001", "INV-2026-0002", "INV-2026-0003"]
+        );
         let mut next = list(DocKind::Invoice, Scope::All, None, None, 3);
-        next.page = PageRequest::parse(Some(3), first.next_cursor.as_deref(), Some("number"), &["created_at", "number"], "number").unwrap();
+        next.page = PageRequest::parse(
+            Some(3),
+            first.next_cursor.as_deref(),
+            Some("number"),
+            &["created_at", "number"],
+            "number",
+        )
+        .unwrap();
         let second = s.list_documents(&next).await.unwrap();
         assert_eq!(second.data.iter().map(|x| x.number.as_str()).collect::<Vec<_>>(), ["INV-2026-0004"]);
         assert_eq!(second.next_cursor, None);
@@ -1339,7 +1380,8 @@ mod documents {
         let (_, mut d) = a_deal(&s).await;
         let items = s.deal_items(d.id, "EUR").await.unwrap();
         let mut x = doc(DocKind::Invoice, &d, "2026-03-09", items);
-        x.number = s.insert_document(&x, &pattern("INV-{YYYY}-{SEQ:4}"), &audit("invoice", x.id, "create")).await.unwrap();
+        x.number =
+            s.insert_document(&x, &pattern("INV-{YYYY}-{SEQ:4}"), &audit("invoice", x.id, "create")).await.unwrap();
         let pay = DealPayment {
             id: new_id(),
             deal_id: d.id,
@@ -1360,13 +1402,18 @@ mod documents {
         paid.closed_at = Some(now());
         d.version = 2;
         // A stale invoice version rolls back the payment too.
-        let stale = DocumentChange { document: paid.clone(), expected_version: 7, audit: audit("invoice", x.id, "paid") };
-        let err = s.save_deal_with_documents(&DealWrite { add_payment: Some(pay.clone()), ..write(&d, Some(1)) }, &[stale]).await;
+        let stale =
+            DocumentChange { document: paid.clone(), expected_version: 7, audit: audit("invoice", x.id, "paid") };
+        let err = s
+            .save_deal_with_documents(&DealWrite { add_payment: Some(pay.clone()), ..write(&d, Some(1)) }, &[stale])
+            .await;
         assert!(matches!(err, Err(Error::PreconditionFailed { current: 1 })), "{err:?}");
         assert!(s.deal_payments(d.id, "EUR").await.unwrap().is_empty());
         assert_eq!(s.get_deal(d.id).await.unwrap().unwrap().version, 1);
         let ok = DocumentChange { document: paid.clone(), expected_version: 1, audit: audit("invoice", x.id, "paid") };
-        s.save_deal_with_documents(&DealWrite { add_payment: Some(pay.clone()), ..write(&d, Some(1)) }, &[ok]).await.unwrap();
+        s.save_deal_with_documents(&DealWrite { add_payment: Some(pay.clone()), ..write(&d, Some(1)) }, &[ok])
+            .await
+            .unwrap();
         assert_eq!(s.deal_payments(d.id, "EUR").await.unwrap()[0].invoice_id, Some(x.id));
         let got = s.get_document(x.id).await.unwrap().unwrap();
         assert_eq!((got.status, got.paid.as_str(), got.number.as_str()), (DocStatus::Paid, "3600.00", "INV-2026-0001"));

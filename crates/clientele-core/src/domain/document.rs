@@ -291,7 +291,9 @@ impl NumberPattern {
                         }
                     },
                 };
-                if parts.contains(&part) || (matches!(part, Part::Seq(_)) && parts.iter().any(|p| matches!(p, Part::Seq(_)))) {
+                if parts.contains(&part)
+                    || (matches!(part, Part::Seq(_)) && parts.iter().any(|p| matches!(p, Part::Seq(_))))
+                {
                     return Err(bad(format!("`{{{token}}}` appears twice")));
                 }
                 parts.push(part);

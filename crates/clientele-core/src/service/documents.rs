@@ -393,8 +393,7 @@ fn render_input(d: &Document, logo: Option<Vec<u8>>) -> clientele_docs::Document
         discount_total: None,
         tax_total: has_tax.then(|| amount(&t.tax)),
         total: amount(&t.total),
-        amount_due: (d.kind == DocKind::Invoice)
-            .then(|| amount(&format_minor(d.outstanding_minor(), &d.currency))),
+        amount_due: (d.kind == DocKind::Invoice).then(|| amount(&format_minor(d.outstanding_minor(), &d.currency))),
         payment_terms: d.payment_terms.clone(),
         notes: d.notes.clone(),
         blocks: vec![],
@@ -728,7 +727,12 @@ impl Services {
         }
     }
 
-    async fn insert_and_render(&self, actor: &Actor, mut doc: Document, pattern: &NumberPattern) -> Result<DocumentView> {
+    async fn insert_and_render(
+        &self,
+        actor: &Actor,
+        mut doc: Document,
+        pattern: &NumberPattern,
+    ) -> Result<DocumentView> {
         let audit = audit_entry(actor, "create", doc.kind.as_str(), doc.id, audit::created(&to_json(&doc)));
         doc.number = self.store.insert_document(&doc, pattern, &audit).await?;
         // The document exists with its number from here on; a PDF that cannot be made now
@@ -839,7 +843,9 @@ impl Services {
         let mut p = Problems::new();
         for k in patch.keys().filter(|k| !PATCHABLE.contains(&k.as_str())) {
             let why = match k.as_str() {
-                "status" => format!("changes only through the operations: POST /api/v1/{}s/{id}/send, ...", kind.as_str()),
+                "status" => {
+                    format!("changes only through the operations: POST /api/v1/{}s/{id}/send, ...", kind.as_str())
+                }
                 "number" => "never changes".to_owned(),
                 "items" | "totals" | "buyer" | "seller" | "currency" => {
                     "is a snapshot; change the deal or the settings, then send \"refresh\": true".to_owned()
@@ -1149,8 +1155,13 @@ impl Services {
     fn invoice_change(&self, actor: &Actor, current: Document, mut next: Document, action: &str) -> DocumentChange {
         next.version = current.version + 1;
         next.updated_at = now();
-        let audit =
-            audit_entry(actor, action, DocKind::Invoice.as_str(), current.id, audit::diff(&to_json(&current), &to_json(&next)));
+        let audit = audit_entry(
+            actor,
+            action,
+            DocKind::Invoice.as_str(),
+            current.id,
+            audit::diff(&to_json(&current), &to_json(&next)),
+        );
         DocumentChange { document: next, expected_version: current.version, audit }
     }
 }

@@ -38,12 +38,19 @@ fn optional_json<T: DeserializeOwned + Default>(headers: &HeaderMap, body: &[u8]
         return Ok(T::default());
     }
     if !is_json(headers) {
-        return Err(ApiError::UnsupportedMediaType("Send the body as JSON with `Content-Type: application/json`.".into()));
+        return Err(ApiError::UnsupportedMediaType(
+            "Send the body as JSON with `Content-Type: application/json`.".into(),
+        ));
     }
     parse_json(body)
 }
 
-async fn list(state: &AppState, u: &ApiUser, kind: DocKind, q: &DocumentListRequest) -> ApiResult<Json<Page<DocumentView>>> {
+async fn list(
+    state: &AppState,
+    u: &ApiUser,
+    kind: DocKind,
+    q: &DocumentListRequest,
+) -> ApiResult<Json<Page<DocumentView>>> {
     Ok(Json(state.services().list_documents(&u.0.actor, kind, q).await?))
 }
 
@@ -338,9 +345,6 @@ pub async fn get_logo(State(state): State<AppState>, ApiUser(u): ApiUser) -> Api
 /// Remove the logo (documents made with it keep it).
 #[utoipa::path(delete, path = "/document-settings/logo", tag = "documents",
     responses((status = 200, body = DocumentSettingsView), (status = 403, body = Problem)))]
-pub async fn delete_logo(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-) -> ApiResult<Json<DocumentSettingsView>> {
+pub async fn delete_logo(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<DocumentSettingsView>> {
     Ok(Json(state.services().remove_logo(&u.actor).await?))
 }

@@ -62,9 +62,13 @@ fn actions(c: &Chrome, v: &DocumentView) -> Vec<(&'static str, String, &'static 
     let d = &v.document;
     let b = |op: &'static str, style: &'static str| (op, c.t.get(&format!("doc-op-{op}")), style);
     match (d.kind, d.status) {
-        (_, DocStatus::Draft) if d.kind == DocKind::Invoice => vec![b("send", "button-primary"), b("cancel", "button-ghost")],
+        (_, DocStatus::Draft) if d.kind == DocKind::Invoice => {
+            vec![b("send", "button-primary"), b("cancel", "button-ghost")]
+        }
         (_, DocStatus::Draft) => vec![b("send", "button-primary")],
-        (DocKind::Quote, DocStatus::Sent) => vec![b("accept", "button-ok"), b("decline", "button-ghost"), b("invoice", "")],
+        (DocKind::Quote, DocStatus::Sent) => {
+            vec![b("accept", "button-ok"), b("decline", "button-ghost"), b("invoice", "")]
+        }
         (DocKind::Quote, DocStatus::Accepted) => vec![b("invoice", "button-primary")],
         (DocKind::Invoice, DocStatus::Sent) => vec![b("cancel", "button-ghost")],
         _ => vec![],
@@ -94,7 +98,13 @@ fn row(c: &Chrome, v: &DocumentView) -> DocRow {
 }
 
 /// The documents of a deal for its card (quotes and invoices, newest first).
-pub async fn deal_documents(state: &AppState, user: &Authenticated, c: &Chrome, deal_id: Uuid, has_items: bool) -> DealDocuments {
+pub async fn deal_documents(
+    state: &AppState,
+    user: &Authenticated,
+    c: &Chrome,
+    deal_id: Uuid,
+    has_items: bool,
+) -> DealDocuments {
     let s = state.services();
     let mut rows = Vec::new();
     for kind in [DocKind::Invoice, DocKind::Quote] {
@@ -124,7 +134,9 @@ pub async fn create_post(
     let kind = if p.get("kind") == Some("quote") { DocKind::Quote } else { DocKind::Invoice };
     let req = CreateDocumentRequest { deal_id, ..Default::default() };
     match state.services().create_document(&user.actor, kind, req).await {
-        Ok(v) => redirect_with_flash(&format!("/documents/{}", v.document.id), &format!("doc-created-{}", kind.as_str())),
+        Ok(v) => {
+            redirect_with_flash(&format!("/documents/{}", v.document.id), &format!("doc-created-{}", kind.as_str()))
+        }
         Err(e) => error_page(&state, &headers, Some(&user), e),
     }
 }
@@ -171,7 +183,9 @@ async fn document_page(
     c.title = format!("{} {}", kind_label(&c, d.kind), d.number);
     let deal_title = s.get_deal(&user.actor, d.deal_id).await.map(|x| x.deal.title).unwrap_or_default();
     let quote_number = match d.quote_id {
-        Some(q) => s.get_document(&user.actor, DocKind::Quote, q).await.ok().map(|x| (q.to_string(), x.document.number)),
+        Some(q) => {
+            s.get_document(&user.actor, DocKind::Quote, q).await.ok().map(|x| (q.to_string(), x.document.number))
+        }
         None => None,
     };
     let page = DocumentPage {
@@ -404,7 +418,13 @@ impl SettingsForm {
         let input = DocumentSettingsInput {
             seller: Some(DocParty {
                 name: self.name.trim().to_owned(),
-                address_lines: self.address.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+                address_lines: self
+                    .address
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
                 tax_number: opt(&self.tax_number),
                 registration: label_values(&self.registration),
                 contact_person: None,
@@ -444,7 +464,11 @@ impl SettingsPage {
             .errs
             .0
             .iter()
-            .filter(|e| e.field == prefix || e.field.starts_with(&format!("{prefix}[")) || e.field.starts_with(&format!("{prefix}.")))
+            .filter(|e| {
+                e.field == prefix
+                    || e.field.starts_with(&format!("{prefix}["))
+                    || e.field.starts_with(&format!("{prefix}."))
+            })
             .map(|e| match e.field.strip_prefix(prefix) {
                 Some("") => e.message.clone(),
                 Some(rest) => format!("{rest}: {}", e.message),
@@ -496,7 +520,9 @@ pub async fn settings_post(
     let result = state.services().update_document_settings(&user.actor, input).await;
     match result {
         Ok(_) if errors.is_empty() => redirect_with_flash("/settings/documents", "doc-settings-saved"),
-        Ok(_) => settings_page(&state, &headers, &user, Some(form), Errs(errors), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(_) => {
+            settings_page(&state, &headers, &user, Some(form), Errs(errors), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => match form_errors(e) {
             Ok((status, Errs(more))) => {
                 errors.extend(more);

@@ -30,7 +30,14 @@ pub fn pdf_text(pdf: &[u8]) -> String {
 }
 
 /// A request with `If-Match` (and the session's CSRF token).
-async fn send_if(s: &Session, app: &TestApp, method: Method, path: &str, version: i64, body: Option<Value>) -> Response {
+async fn send_if(
+    s: &Session,
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    version: i64,
+    body: Option<Value>,
+) -> Response {
     let mut r = s
         .client
         .request(method, app.api(path))
@@ -81,7 +88,11 @@ async fn an_invoice_from_a_deal_is_numbered_rendered_and_downloaded(app: TestApp
     seller(&admin, &app).await;
     let company = post(&admin, &app, "/companies", json!({"name": "Contoso Ltd", "tax_number": "GB123456789"})).await;
     let deal = deal_with_lines(&admin, &app, "Data centre fit-out").await;
-    ok(send(&admin, &app, Method::PATCH, &format!("/deals/{deal}"), Some(json!({"company_id": id(&company)}))).await, StatusCode::OK).await;
+    ok(
+        send(&admin, &app, Method::PATCH, &format!("/deals/{deal}"), Some(json!({"company_id": id(&company)}))).await,
+        StatusCode::OK,
+    )
+    .await;
 
     let inv = post(&admin, &app, "/invoices", json!({"deal_id": deal, "notes": "Thank you for your business"})).await;
     let y = year();
@@ -120,9 +131,14 @@ async fn an_invoice_from_a_deal_is_numbered_rendered_and_downloaded(app: TestApp
     // The next ones follow without gaps; quotes count on their own.
     let second = post(&admin, &app, "/invoices", json!({"deal_id": deal})).await;
     assert_eq!(second["number"], format!("INV-{y}-0002"));
-    let quote = post(&admin, &app, "/quotes", json!({"deal_id": deal, "valid_until": issue.to_string(), "language": "fr"})).await;
+    let quote =
+        post(&admin, &app, "/quotes", json!({"deal_id": deal, "valid_until": issue.to_string(), "language": "fr"}))
+            .await;
     assert_eq!(quote["number"], format!("Q-{y}-0001"));
-    assert_eq!((quote["kind"].as_str(), quote["language"].as_str(), quote["expired"].as_bool()), (Some("quote"), Some("fr"), Some(false)));
+    assert_eq!(
+        (quote["kind"].as_str(), quote["language"].as_str(), quote["expired"].as_bool()),
+        (Some("quote"), Some("fr"), Some(false))
+    );
     let (text, _) = pdf(&admin, &app, &format!("/quotes/{}/pdf", id(&quote))).await;
     assert!(text.contains("Server rack R-42") && text.contains("Installation service"), "{text}");
     assert!(text.contains("4\u{202f}320,00") || text.contains("4 320,00"), "French amounts: {text}");
@@ -134,7 +150,8 @@ async fn an_invoice_from_a_deal_is_numbered_rendered_and_downloaded(app: TestApp
     let page = get(&admin, &app, &format!("/invoices?deal_id={deal}&status=draft&limit=1&sort=number")).await;
     assert_eq!(page["data"][0]["number"], format!("INV-{y}-0001"));
     let cursor = page["next_cursor"].as_str().unwrap();
-    let page = get(&admin, &app, &format!("/invoices?deal_id={deal}&status=draft&limit=1&sort=number&cursor={cursor}")).await;
+    let page =
+        get(&admin, &app, &format!("/invoices?deal_id={deal}&status=draft&limit=1&sort=number&cursor={cursor}")).await;
     assert_eq!(page["data"][0]["number"], format!("INV-{y}-0002"));
     assert!(page["next_cursor"].is_null());
     assert_eq!(get(&admin, &app, "/invoices?status=paid").await["data"].as_array().unwrap().len(), 0);
@@ -146,7 +163,9 @@ async fn an_invoice_from_a_deal_is_numbered_rendered_and_downloaded(app: TestApp
 
     // The OpenAPI document lists the paths.
     let doc = get(&admin, &app, "/openapi.json").await;
-    for path in ["/api/v1/invoices", "/api/v1/quotes/{id}/invoice", "/api/v1/invoices/{id}/pdf", "/api/v1/document-settings"] {
+    for path in
+        ["/api/v1/invoices", "/api/v1/quotes/{id}/invoice", "/api/v1/invoices/{id}/pdf", "/api/v1/document-settings"]
+    {
         assert!(doc["paths"].get(path).is_some(), "{path}");
     }
 }
@@ -160,7 +179,9 @@ async fn drafts_change_sent_documents_do_not(app: TestApp) {
     let path = format!("/invoices/{invoice}");
 
     // A draft changes with If-Match; its PDF follows. A stale version is refused.
-    let r = send_if(&admin, &app, Method::PATCH, &path, 1, Some(json!({"notes": "Delivery in March", "language": "ru"}))).await;
+    let r =
+        send_if(&admin, &app, Method::PATCH, &path, 1, Some(json!({"notes": "Delivery in March", "language": "ru"})))
+            .await;
     let d = ok(r, StatusCode::OK).await;
     assert_eq!((d["version"].as_i64(), d["language"].as_str()), (Some(2), Some("ru")));
     let (text, _) = pdf(&admin, &app, &format!("{path}/pdf")).await;
@@ -202,7 +223,9 @@ async fn drafts_change_sent_documents_do_not(app: TestApp) {
     let c = ok(send(&admin, &app, Method::POST, &format!("{path}/cancel"), None).await, StatusCode::OK).await;
     assert_eq!((c["status"].as_str(), c["number"].as_str()), (Some("cancelled"), inv["number"].as_str()));
     problem(send(&admin, &app, Method::POST, &format!("{path}/cancel"), None).await, 409).await;
-    let body = problem(send(&admin, &app, Method::POST, &format!("{path}/payments"), Some(json!({"amount": "1"}))).await, 409).await;
+    let body =
+        problem(send(&admin, &app, Method::POST, &format!("{path}/payments"), Some(json!({"amount": "1"}))).await, 409)
+            .await;
     assert_eq!(fields(&body), ["invoice_id"]);
 
     // Quotes: sent before answered; turned into an invoice once.
@@ -215,7 +238,8 @@ async fn drafts_change_sent_documents_do_not(app: TestApp) {
     let a = ok(send(&admin, &app, Method::POST, &format!("{qp}/accept"), None).await, StatusCode::OK).await;
     assert!(a["closed_at"].is_string());
     problem(send(&admin, &app, Method::POST, &format!("{qp}/decline"), None).await, 409).await;
-    let from_quote = ok(send(&admin, &app, Method::POST, &format!("{qp}/invoice"), None).await, StatusCode::CREATED).await;
+    let from_quote =
+        ok(send(&admin, &app, Method::POST, &format!("{qp}/invoice"), None).await, StatusCode::CREATED).await;
     assert_eq!(from_quote["quote_id"], q["id"]);
     assert_eq!(from_quote["items"], q["items"]);
     assert_eq!(from_quote["number"], format!("INV-{}-0002", year()));
@@ -224,11 +248,23 @@ async fn drafts_change_sent_documents_do_not(app: TestApp) {
 
     // A deal without lines has nothing to put on a document.
     let empty = post(&admin, &app, "/deals", json!({"title": "Empty"})).await;
-    let body = problem(send(&admin, &app, Method::POST, "/invoices", Some(json!({"deal_id": id(&empty), "language": "xx", "due_date": "2000-01-01"}))).await, 422).await;
+    let body = problem(
+        send(
+            &admin,
+            &app,
+            Method::POST,
+            "/invoices",
+            Some(json!({"deal_id": id(&empty), "language": "xx", "due_date": "2000-01-01"})),
+        )
+        .await,
+        422,
+    )
+    .await;
     let mut f = fields(&body);
     f.sort();
     assert_eq!(f, ["deal_id", "due_date", "language"]);
-    problem(send(&admin, &app, Method::POST, "/invoices", Some(json!({"deal_id": uuid::Uuid::now_v7()}))).await, 404).await;
+    problem(send(&admin, &app, Method::POST, "/invoices", Some(json!({"deal_id": uuid::Uuid::now_v7()}))).await, 404)
+        .await;
     // Nothing failed consumed a number.
     let next = post(&admin, &app, "/invoices", json!({"deal_id": deal})).await;
     assert_eq!(next["number"], format!("INV-{}-0003", year()));
@@ -242,21 +278,50 @@ async fn payments_mark_an_invoice_paid(app: TestApp) {
     let invoice = id(&inv);
     let path = format!("/invoices/{invoice}");
     // A draft is sent before it is paid.
-    let body = problem(send(&admin, &app, Method::POST, &format!("{path}/payments"), Some(json!({"amount": "10"}))).await, 409).await;
+    let body = problem(
+        send(&admin, &app, Method::POST, &format!("{path}/payments"), Some(json!({"amount": "10"}))).await,
+        409,
+    )
+    .await;
     assert!(body["detail"].as_str().unwrap().contains("send it first"), "{body}");
-    let r = send(&admin, &app, Method::POST, &format!("/deals/{deal}/payments"), Some(json!({"kind": "actual", "amount": "10", "invoice_id": invoice}))).await;
+    let r = send(
+        &admin,
+        &app,
+        Method::POST,
+        &format!("/deals/{deal}/payments"),
+        Some(json!({"kind": "actual", "amount": "10", "invoice_id": invoice})),
+    )
+    .await;
     problem(r, 409).await;
     ok(send(&admin, &app, Method::POST, &format!("{path}/send"), None).await, StatusCode::OK).await;
 
     // Part of it against the invoice; the rest as a payment of the deal, which goes to its
     // oldest sent invoice. Together they reach the total: paid.
-    let part = ok(send(&admin, &app, Method::POST, &format!("{path}/payments"), Some(json!({"amount": "1000.00", "date": "2026-03-20"}))).await, StatusCode::CREATED).await;
+    let part = ok(
+        send(
+            &admin,
+            &app,
+            Method::POST,
+            &format!("{path}/payments"),
+            Some(json!({"amount": "1000.00", "date": "2026-03-20"})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(part["payment"]["invoice_id"], invoice);
-    assert_eq!((part["invoice"]["status"].as_str(), part["invoice"]["paid"].as_str(), part["invoice"]["outstanding"].as_str()), (Some("sent"), Some("1000.00"), Some("3320.00")));
-    let rest = post(&admin, &app, &format!("/deals/{deal}/payments"), json!({"kind": "actual", "amount": "3320"})).await;
+    assert_eq!(
+        (part["invoice"]["status"].as_str(), part["invoice"]["paid"].as_str(), part["invoice"]["outstanding"].as_str()),
+        (Some("sent"), Some("1000.00"), Some("3320.00"))
+    );
+    let rest =
+        post(&admin, &app, &format!("/deals/{deal}/payments"), json!({"kind": "actual", "amount": "3320"})).await;
     assert_eq!(rest["invoice_id"], invoice);
     let paid = get(&admin, &app, &path).await;
-    assert_eq!((paid["status"].as_str(), paid["paid"].as_str(), paid["outstanding"].as_str()), (Some("paid"), Some("4320.00"), Some("0.00")));
+    assert_eq!(
+        (paid["status"].as_str(), paid["paid"].as_str(), paid["outstanding"].as_str()),
+        (Some("paid"), Some("4320.00"), Some("0.00"))
+    );
     assert!(paid["closed_at"].is_string(), "paid_at: {paid}");
     let actions: Vec<String> = get(&admin, &app, &format!("/audit?entity_id={invoice}")).await["data"]
         .as_array()
@@ -277,7 +342,14 @@ async fn payments_mark_an_invoice_paid(app: TestApp) {
     assert!(reopened["closed_at"].is_null());
     // An invoice of another deal is not this deal's to pay.
     let other = deal_with_lines(&admin, &app, "Other").await;
-    let r = send(&admin, &app, Method::POST, &format!("/deals/{other}/payments"), Some(json!({"kind": "actual", "amount": "1", "invoice_id": invoice}))).await;
+    let r = send(
+        &admin,
+        &app,
+        Method::POST,
+        &format!("/deals/{other}/payments"),
+        Some(json!({"kind": "actual", "amount": "1", "invoice_id": invoice})),
+    )
+    .await;
     assert_eq!(fields(&problem(r, 422).await), ["invoice_id"]);
 }
 
@@ -310,12 +382,17 @@ async fn documents_follow_the_reach_of_their_deal(app: TestApp) {
     assert!(text.contains("Server rack R-42"));
     problem(send(&rita, &app, Method::POST, "/invoices", Some(json!({"deal_id": deal}))).await, 403).await;
     problem(send(&rita, &app, Method::POST, &format!("/invoices/{invoice}/send"), None).await, 403).await;
-    problem(send(&rita, &app, Method::PATCH, &format!("/invoices/{invoice}"), Some(json!({"notes": "x"}))).await, 403).await;
+    problem(send(&rita, &app, Method::PATCH, &format!("/invoices/{invoice}"), Some(json!({"notes": "x"}))).await, 403)
+        .await;
 
     // Only administrators see and change the document settings.
     for s in [&ann, &rita] {
         problem(send(s, &app, Method::GET, "/document-settings", None).await, 403).await;
-        problem(send(s, &app, Method::PATCH, "/document-settings", Some(json!({"invoice_pattern": "X{SEQ}"}))).await, 403).await;
+        problem(
+            send(s, &app, Method::PATCH, "/document-settings", Some(json!({"invoice_pattern": "X{SEQ}"}))).await,
+            403,
+        )
+        .await;
     }
     // The owner works the document; the administrator too.
     ok(send(&ann, &app, Method::POST, &format!("/invoices/{invoice}/send"), None).await, StatusCode::OK).await;
@@ -326,7 +403,10 @@ both!(document_settings_check_patterns_templates_and_logos);
 async fn document_settings_check_patterns_templates_and_logos(app: TestApp) {
     let admin = app.admin().await;
     let s = get(&admin, &app, "/document-settings").await;
-    assert_eq!((s["invoice_pattern"].as_str(), s["quote_pattern"].as_str()), (Some("INV-{YYYY}-{SEQ:4}"), Some("Q-{YYYY}-{SEQ:4}")));
+    assert_eq!(
+        (s["invoice_pattern"].as_str(), s["quote_pattern"].as_str()),
+        (Some("INV-{YYYY}-{SEQ:4}"), Some("Q-{YYYY}-{SEQ:4}"))
+    );
     assert!(s["default_invoice_template"].as_str().unwrap().contains("accent"));
     assert!(s["invoice_template"].is_null());
 
@@ -343,9 +423,24 @@ async fn document_settings_check_patterns_templates_and_logos(app: TestApp) {
     let body = problem(send(&admin, &app, Method::PATCH, "/document-settings", Some(bad)).await, 422).await;
     let mut f = fields(&body);
     f.sort();
-    assert_eq!(f, ["invoice_due_days", "invoice_pattern", "invoice_template", "language", "quote_pattern", "quote_template", "seller.bank_details[0]", "seller.email"]);
+    assert_eq!(
+        f,
+        [
+            "invoice_due_days",
+            "invoice_pattern",
+            "invoice_template",
+            "language",
+            "quote_pattern",
+            "quote_template",
+            "seller.bank_details[0]",
+            "seller.email"
+        ]
+    );
     let msg = |field: &str| {
-        body["errors"].as_array().unwrap().iter().find(|e| e["field"] == field).unwrap()["message"].as_str().unwrap().to_owned()
+        body["errors"].as_array().unwrap().iter().find(|e| e["field"] == field).unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     let m = msg("invoice_template");
     assert!(m.contains("line 2") && m.contains("font_size"), "{m}");
@@ -354,7 +449,14 @@ async fn document_settings_check_patterns_templates_and_logos(app: TestApp) {
 
     // A good pattern and template are used from the next document on.
     let template = "accent = \"#0b6e4f\"\n[labels]\ninvoice = \"Tax invoice\"\n";
-    let r = send(&admin, &app, Method::PATCH, "/document-settings", Some(json!({"invoice_pattern": "F-{YY}{MM}-{SEQ:3}", "invoice_template": template, "invoice_due_days": 30}))).await;
+    let r = send(
+        &admin,
+        &app,
+        Method::PATCH,
+        "/document-settings",
+        Some(json!({"invoice_pattern": "F-{YY}{MM}-{SEQ:3}", "invoice_template": template, "invoice_due_days": 30})),
+    )
+    .await;
     let s = ok(r, StatusCode::OK).await;
     assert_eq!(s["invoice_template"], template);
     let deal = deal_with_lines(&admin, &app, "Fit-out").await;
@@ -364,12 +466,22 @@ async fn document_settings_check_patterns_templates_and_logos(app: TestApp) {
     let (text, _) = pdf(&admin, &app, &format!("/invoices/{}/pdf", id(&inv))).await;
     assert!(text.to_uppercase().contains("TAX INVOICE"), "{text}");
     // Back to the built-in template with an empty text.
-    let s = ok(send(&admin, &app, Method::PATCH, "/document-settings", Some(json!({"invoice_template": ""}))).await, StatusCode::OK).await;
+    let s = ok(
+        send(&admin, &app, Method::PATCH, "/document-settings", Some(json!({"invoice_template": ""}))).await,
+        StatusCode::OK,
+    )
+    .await;
     assert!(s["invoice_template"].is_null());
 
     // Logos: a PNG or JPEG that decodes.
     let put = |bytes: Vec<u8>| {
-        admin.client.put(app.api("/document-settings/logo")).header("x-csrf-token", &admin.csrf).header("content-type", "image/png").body(bytes).send()
+        admin
+            .client
+            .put(app.api("/document-settings/logo"))
+            .header("x-csrf-token", &admin.csrf)
+            .header("content-type", "image/png")
+            .body(bytes)
+            .send()
     };
     let body = problem(put(b"GIF89a not a logo".to_vec()).await.unwrap(), 422).await;
     assert_eq!(fields(&body), ["logo"]);
