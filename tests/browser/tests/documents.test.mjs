@@ -4,7 +4,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { startServer, launchBrowser, shot, watchConsole, PASSWORD } from "../harness.mjs";
+import { join } from "node:path";
+import { startServer, launchBrowser, shot, shotsDir, watchConsole, PASSWORD } from "../harness.mjs";
 
 let server;
 let browser;
@@ -105,6 +106,8 @@ test("a deal with two line items: its invoice is created on the card, and the do
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=document-download]")]);
   assert.equal(download.suggestedFilename(), `INV-${year}-0001.pdf`);
   const text = pdfText(await download.path());
+  // Kept beside the screenshots, to look at (pdftoppm turns it into a picture).
+  await download.saveAs(join(shotsDir, "documents-invoice.pdf"));
   for (const words of ["Сервер Dell R760", "설치 서비스 Installation", `INV-${year}-0001`, "Northwind Trading SARL", "12,336.30"]) {
     assert.ok(text.includes(words), `${words} in the PDF:\n${text}`);
   }
