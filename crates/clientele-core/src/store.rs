@@ -124,6 +124,7 @@ pub trait Store:
     + FunnelStore
     + LeadStore
     + ProductStore
+    + DocumentStore
 {
 }
 
@@ -147,6 +148,7 @@ impl<T> Store for T where
         + FunnelStore
         + LeadStore
         + ProductStore
+        + DocumentStore
 {
 }
 
@@ -691,4 +693,56 @@ pub trait ProductStore: Send + Sync {
         product_id: Uuid,
         page: &PageRequest,
     ) -> Result<Page<crate::domain::product::StockMovement>>;
+}
+
+// ---------------- quotes and invoices ----------------
+
+/// A list of quotes or invoices as the store runs it: newest first (`created_at`, id).
+#[derive(Debug, Clone)]
+pub struct DocumentQuery {
+    pub kind: crate::domain::document::DocKind,
+    /// The deals within reach: documents follow their deal.
+    pub scope: crate::authz::Scope,
+    pub status: Option<crate::domain::document::DocStatus>,
+    pub deal_id: Option<Uuid>,
+    pub page: PageRequest,
+}
+
+/// A document written together with a change of its deal (a payment that settles or
+/// reopens an invoice): the document, the version it must have, and its audit line.
+#[derive(Debug, Clone)]
+pub struct DocumentChange {
+    pub document: crate::domain::document::Document,
+    pub expected_version: i64,
+    pub audit: AuditEntry,
+}
+
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// Inserts a new document numbered by `pattern`, in one transaction: the counter of its
+    /// kind and period (from `issue_date`) goes up by one — the row stays locked until the
+    /// commit, so concurrent creations queue — the number is formatted, the row inserted and
+    /// the audit line (with `number` added to its changes) written. Anything failing rolls the
+    /// counter back too: numbers have no gaps. Returns the number.
+    async fn insert_document(
+        &self,
+        d: &crate::domain::document::Document,
+        pattern: &crate::domain::document::NumberPattern,
+        audit: &AuditEntry,
+    ) -> Result<String>;
+    /// Writes a document (whose `version` is the new one) if the stored one is at
+    /// `expected_version`; otherwise `PreconditionFailed`. The number never changes.
+    async fn update_document(
+        &self,
+        d: &crate::domain::document::Document,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn get_document(&self, id: Uuid) -> Result<Option<crate::domain::document::Document>>;
+    async fn list_documents(&self, q: &DocumentQuery) -> Result<Page<crate::domain::document::Document>>;
+    /// Records the PDF rendered from `version` (not a change of the document: no new version).
+    async fn set_document_file(&self, id: Uuid, file_id: Uuid, version: i64) -> Result<()>;
+    /// A deal change (a payment added or removed) and the documents it settles or reopens,
+    /// in one transaction.
+    async fn save_deal_with_documents(&self, w: &DealWrite, docs: &[DocumentChange]) -> Result<()>;
 }

@@ -4,6 +4,7 @@
 pub mod bulk_load;
 mod clients;
 pub mod db;
+mod documents;
 mod filter_sql;
 mod funnel;
 mod io_store;

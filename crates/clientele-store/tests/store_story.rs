@@ -709,7 +709,7 @@ mod funnel {
     use super::{audit, user};
     use clientele_core::domain::user::Role;
 
-    fn deal(pipeline: Uuid, stage: Uuid, owner: Uuid, minor: i64, currency: &str) -> Deal {
+    pub(super) fn deal(pipeline: Uuid, stage: Uuid, owner: Uuid, minor: i64, currency: &str) -> Deal {
         let at = now();
         let mut d = Deal {
             id: new_id(),
@@ -756,7 +756,7 @@ mod funnel {
         }
     }
 
-    fn write(d: &Deal, expected: Option<i64>) -> DealWrite {
+    pub(super) fn write(d: &Deal, expected: Option<i64>) -> DealWrite {
         DealWrite {
             deal: d.clone(),
             expected_version: expected,
@@ -1192,5 +1192,336 @@ mod leads_products {
             moves.iter().map(|m| (m.kind.as_str(), m.quantity.as_str(), m.balance.as_str())).collect();
         assert_eq!(q, [("sale", "1.5", "10"), ("sale", "-1.5", "8.5"), ("receipt", "10", "10")]);
         assert_eq!(moves[0].deal_id, Some(d.id));
+    }
+}
+
+mod documents {
+    use std::collections::HashSet;
+
+    use chrono::NaiveDate;
+    use clientele_core::Error;
+    use clientele_core::authz::Scope;
+    use clientele_core::domain::deal::{self, Deal, DealItem, DealPayment, PaymentKind, StageVisit};
+    use clientele_core::domain::document::{DocKind, DocParty, DocStatus, Document, NumberPattern};
+    use clientele_core::domain::export::StoredFile;
+    use clientele_core::domain::page::PageRequest;
+    use clientele_core::domain::user::Role;
+    use clientele_core::domain::{new_id, now};
+    use clientele_core::store::{
+        DealWrite, DocumentChange, DocumentQuery, DocumentStore, FileStore, FunnelStore, UserStore,
+    };
+    use clientele_store::SqlStore;
+    use clientele_store::testing::TestDb;
+    use rust_decimal::Decimal;
+    use uuid::Uuid;
+
+    use super::funnel::{deal, write};
+    use super::{audit, user};
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn line(name: &str, qty: &str, price_minor: i64, tax: i64) -> DealItem {
+        DealItem::from_parts(
+            new_id(),
+            0,
+            None,
+            name.into(),
+            Decimal::from_str_exact(qty).unwrap(),
+            Some("pcs".into()),
+            price_minor,
+            Decimal::ZERO,
+            Decimal::from(tax),
+            "EUR",
+        )
+        .unwrap()
+    }
+
+    /// A user and a deal of theirs with one line (lines are what documents snapshot).
+    async fn a_deal(s: &SqlStore) -> (Uuid, Deal) {
+        let ann = user(&format!("{}@x.test", new_id()), "Ann", Role::Manager);
+        s.insert_user(&ann, &audit("user", ann.user.id, "create")).await.unwrap();
+        let p = s.list_pipelines().await.unwrap().remove(0);
+        let d = deal(p.id, p.stages[0].id, ann.user.id, 0, "EUR");
+        let visit = StageVisit {
+            id: new_id(),
+            deal_id: d.id,
+            from_stage_id: None,
+            to_stage_id: d.stage_id,
+            entered_at: d.stage_entered_at,
+            left_at: None,
+            moved_by: None,
+            moved_by_name: "test".into(),
+        };
+        let items = vec![line("Server rack", "2", 150_000, 20)];
+        s.save_deal(&DealWrite { visit: Some(visit), items: Some(items), ..write(&d, None) }).await.unwrap();
+        (ann.user.id, d)
+    }
+
+    fn doc(kind: DocKind, d: &Deal, issue: &str, items: Vec<DealItem>) -> Document {
+        let at = now();
+        let totals = deal::totals(&items, "EUR").unwrap();
+        Document {
+            id: new_id(),
+            version: 1,
+            kind,
+            number: String::new(),
+            status: DocStatus::Draft,
+            deal_id: d.id,
+            quote_id: None,
+            issue_date: day(issue),
+            due_date: Some(day(issue) + chrono::Days::new(14)),
+            currency: "EUR".into(),
+            language: "en".into(),
+            seller: DocParty { name: "Northwind SARL".into(), ..DocParty::default() },
+            logo_file_id: None,
+            buyer: DocParty { name: "Contoso".into(), address_lines: vec!["1 Main St".into()], ..DocParty::default() },
+            items,
+            totals,
+            paid: "0.00".into(),
+            paid_minor: 0,
+            payment_terms: Some("14 days".into()),
+            notes: None,
+            file_id: None,
+            file_version: None,
+            sent_at: None,
+            closed_at: None,
+            created_by: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    fn pattern(p: &str) -> NumberPattern {
+        NumberPattern::parse("pattern", p).unwrap()
+    }
+
+    fn list(
+        kind: DocKind,
+        scope: Scope,
+        deal_id: Option<Uuid>,
+        status: Option<DocStatus>,
+        limit: u32,
+    ) -> DocumentQuery {
+        let page = PageRequest::parse(Some(limit), None, Some("number"), &["created_at", "number"], "number").unwrap();
+        DocumentQuery { kind, scope, status, deal_id, page }
+    }
+
+    story!(numbers_have_no_gaps_under_concurrent_creation);
+    async fn numbers_have_no_gaps_under_concurrent_creation(s: SqlStore, _db: &TestDb) {
+        let (_, d) = a_deal(&s).await;
+        let items = s.deal_items(d.id, "EUR").await.unwrap();
+        const N: usize = 40;
+        let mut tasks = Vec::new();
+        for i in 0..N {
+            let (s, d, items) = (s.clone(), d.clone(), items.clone());
+            tasks.push(tokio::spawn(async move {
+                let x = doc(DocKind::Invoice, &d, "2026-03-09", items);
+                // Every fifth creation fails inside its transaction (the deal does not
+                // exist): it must give its number back.
+                let x = if i % 5 == 4 { Document { deal_id: new_id(), ..x } } else { x };
+                s.insert_document(&x, &pattern("INV-{YYYY}-{SEQ:4}"), &audit("invoice", x.id, "create")).await
+            }));
+        }
+        let mut numbers = Vec::new();
+        let mut failed = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(n) => numbers.push(n),
+                Err(_) => failed += 1,
+            }
+        }
+        assert_eq!(failed, N / 5);
+        numbers.sort();
+        let expect: Vec<String> = (1..=numbers.len()).map(|i| format!("INV-2026-{i:04}")).collect();
+        assert_eq!(numbers, expect, "exactly 1..N, no gap, no duplicate");
+        // What is stored is what was returned.
+        let stored = s.list_documents(&list(DocKind::Invoice, Scope::All, Some(d.id), None, 500)).await.unwrap();
+        let got: HashSet<String> = stored.data.iter().map(|x| x.number.clone()).collect();
+        assert_eq!(got, expect.iter().cloned().collect::<HashSet<_>>());
+        // A document whose own insert fails (same id twice) gives its number back too.
+        let x = doc(DocKind::Invoice, &d, "2026-03-09", items.clone());
+        let p = pattern("INV-{YYYY}-{SEQ:4}");
+        assert_eq!(s.insert_document(&x, &p, &audit("invoice", x.id, "create")).await.unwrap(), "INV-2026-0033");
+        assert!(s.insert_document(&x, &p, &audit("invoice", x.id, "create")).await.is_err());
+        let y = doc(DocKind::Invoice, &d, "2026-03-09", items);
+        assert_eq!(s.insert_document(&y, &p, &audit("invoice", y.id, "create")).await.unwrap(), "INV-2026-0034");
+    }
+
+    story!(sequences_reset_each_year_and_count_per_kind);
+    async fn sequences_reset_each_year_and_count_per_kind(s: SqlStore, _db: &TestDb) {
+        let (_, d) = a_deal(&s).await;
+        let items = s.deal_items(d.id, "EUR").await.unwrap();
+        let make = async |kind: DocKind, issue: &str, p: &str| {
+            let x = doc(kind, &d, issue, items.clone());
+            s.insert_document(&x, &pattern(p), &audit(kind.as_str(), x.id, "create")).await.unwrap()
+        };
+        let inv = "INV-{YYYY}-{SEQ:4}";
+        assert_eq!(make(DocKind::Invoice, "2026-12-31", inv).await, "INV-2026-0001");
+        assert_eq!(make(DocKind::Invoice, "2026-12-31", inv).await, "INV-2026-0002");
+        assert_eq!(make(DocKind::Invoice, "2027-01-01", inv).await, "INV-2027-0001", "a new year starts again");
+        assert_eq!(make(DocKind::Quote, "2027-01-02", "Q-{YY}-{SEQ:3}").await, "Q-27-001", "quotes count apart");
+        assert_eq!(make(DocKind::Invoice, "2027-01-05", inv).await, "INV-2027-0002");
+        // Monthly with {MM}; forever without a date.
+        assert_eq!(make(DocKind::Quote, "2027-02-01", "{YYYY}{MM}-{SEQ:2}").await, "202702-01");
+        assert_eq!(make(DocKind::Quote, "2027-03-01", "{YYYY}{MM}-{SEQ:2}").await, "202703-01");
+        assert_eq!(make(DocKind::Invoice, "2026-01-01", "F{SEQ}").await, "F1");
+        // A pattern change that would repeat a number is refused (409 on `number`), and the
+        // refused insert consumes nothing.
+        let x = doc(DocKind::Invoice, &d, "2027-06-01", items.clone());
+        let err = s.insert_document(&x, &pattern("INV-2026-{SEQ:4}"), &audit("invoice", x.id, "create")).await;
+        let Err(Error::Conflict { field, message, .. }) = err else { panic!("{err:?}") };
+        assert_eq!(field.as_deref(), Some("number"));
+        assert!(message.contains("INV-2026-0002"), "{message}");
+        assert_eq!(make(DocKind::Invoice, "2031-06-01", "F{SEQ}").await, "F2");
+    }
+
+    story!(documents_are_snapshots_with_versions_and_scope);
+    async fn documents_are_snapshots_with_versions_and_scope(s: SqlStore, _db: &TestDb) {
+        let (ann, mut d) = a_deal(&s).await;
+        let items = s.deal_items(d.id, "EUR").await.unwrap();
+        let mut x = doc(DocKind::Invoice, &d, "2026-03-09", items.clone());
+        x.number =
+            s.insert_document(&x, &pattern("INV-{YYYY}-{SEQ:4}"), &audit("invoice", x.id, "create")).await.unwrap();
+        let got = s.get_document(x.id).await.unwrap().unwrap();
+        assert_eq!(got, x);
+        assert_eq!(
+            (got.totals.net.as_str(), got.totals.tax.as_str(), got.totals.total.as_str()),
+            ("3000.00", "600.00", "3600.00")
+        );
+        let audit_lines = clientele_core::store::AuditStore::audit_of(&s, x.id).await.unwrap();
+        assert_eq!(audit_lines[0].changes["number"]["new"], "INV-2026-0001");
+
+        // The deal's lines change; the document keeps what it was made with.
+        d.version = 2;
+        s.save_deal(&DealWrite { items: Some(vec![line("Cable", "1", 999, 0)]), ..write(&d, Some(1)) }).await.unwrap();
+        let got = s.get_document(x.id).await.unwrap().unwrap();
+        assert_eq!(got.items, items);
+        assert_eq!(got.totals.total_minor, 360_000);
+
+        // Versions: a stale write changes nothing.
+        let mut sent = got.clone();
+        sent.version = 2;
+        sent.status = DocStatus::Sent;
+        sent.sent_at = Some(now());
+        s.update_document(&sent, 1, &audit("invoice", x.id, "sent")).await.unwrap();
+        let err = s.update_document(&got, 1, &audit("invoice", x.id, "update")).await.unwrap_err();
+        assert!(matches!(err, Error::PreconditionFailed { current: 2 }), "{err:?}");
+        assert_eq!(s.get_document(x.id).await.unwrap().unwrap().status, DocStatus::Sent);
+
+        // The PDF is recorded for the version it was made from only.
+        let file = StoredFile {
+            id: new_id(),
+            name: "INV-2026-0001.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 0,
+            sha256: None,
+            complete: false,
+            created_by: None,
+            created_at: now(),
+        };
+        s.create_file(&file).await.unwrap();
+        s.set_document_file(x.id, file.id, 1).await.unwrap();
+        assert_eq!(s.get_document(x.id).await.unwrap().unwrap().file_id, None, "made from an old version");
+        s.set_document_file(x.id, file.id, 2).await.unwrap();
+        let got = s.get_document(x.id).await.unwrap().unwrap();
+        assert_eq!((got.file_id, got.file_version, got.version), (Some(file.id), Some(2), 2));
+
+        // Lists follow the deal's reach, filter by status and page by number.
+        let q = s
+            .insert_document(
+                &doc(DocKind::Quote, &d, "2026-03-09", items.clone()),
+                &pattern("Q{SEQ}"),
+                &audit("quote", new_id(), "create"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(q, "Q1");
+        let mine = s.list_documents(&list(DocKind::Invoice, Scope::Own(ann), None, None, 10)).await.unwrap();
+        assert_eq!(mine.data.iter().map(|x| x.id).collect::<Vec<_>>(), [x.id]);
+        assert!(
+            s.list_documents(&list(DocKind::Invoice, Scope::Own(new_id()), None, None, 10))
+                .await
+                .unwrap()
+                .data
+                .is_empty()
+        );
+        assert!(
+            s.list_documents(&list(DocKind::Invoice, Scope::All, None, Some(DocStatus::Draft), 10))
+                .await
+                .unwrap()
+                .data
+                .is_empty()
+        );
+        let quotes = s.list_documents(&list(DocKind::Quote, Scope::All, Some(d.id), None, 10)).await.unwrap();
+        assert_eq!(quotes.data.len(), 1);
+        for i in 0..3 {
+            let y = doc(DocKind::Invoice, &d, "2026-03-10", items.clone());
+            s.insert_document(&y, &pattern("INV-{YYYY}-{SEQ:4}"), &audit("invoice", y.id, &format!("create {i}")))
+                .await
+                .unwrap();
+        }
+        let first = s.list_documents(&list(DocKind::Invoice, Scope::All, None, None, 3)).await.unwrap();
+        assert_eq!(
+            first.data.iter().map(|x| x.number.as_str()).collect::<Vec<_>>(),
+            ["INV-2026-0001", "INV-2026-0002", "INV-2026-0003"]
+        );
+        let mut next = list(DocKind::Invoice, Scope::All, None, None, 3);
+        next.page = PageRequest::parse(
+            Some(3),
+            first.next_cursor.as_deref(),
+            Some("number"),
+            &["created_at", "number"],
+            "number",
+        )
+        .unwrap();
+        let second = s.list_documents(&next).await.unwrap();
+        assert_eq!(second.data.iter().map(|x| x.number.as_str()).collect::<Vec<_>>(), ["INV-2026-0004"]);
+        assert_eq!(second.next_cursor, None);
+    }
+
+    story!(a_payment_and_its_invoice_are_written_together);
+    async fn a_payment_and_its_invoice_are_written_together(s: SqlStore, _db: &TestDb) {
+        let (_, mut d) = a_deal(&s).await;
+        let items = s.deal_items(d.id, "EUR").await.unwrap();
+        let mut x = doc(DocKind::Invoice, &d, "2026-03-09", items);
+        x.number =
+            s.insert_document(&x, &pattern("INV-{YYYY}-{SEQ:4}"), &audit("invoice", x.id, "create")).await.unwrap();
+        let pay = DealPayment {
+            id: new_id(),
+            deal_id: d.id,
+            kind: PaymentKind::Actual,
+            date: day("2026-03-20"),
+            amount: "3600.00".into(),
+            amount_minor: 360_000,
+            note: None,
+            invoice_id: Some(x.id),
+            created_at: now(),
+            created_by: None,
+        };
+        let mut paid = x.clone();
+        paid.version = 2;
+        paid.status = DocStatus::Paid;
+        paid.paid_minor = 360_000;
+        paid.paid = "3600.00".into();
+        paid.closed_at = Some(now());
+        d.version = 2;
+        // A stale invoice version rolls back the payment too.
+        let stale =
+            DocumentChange { document: paid.clone(), expected_version: 7, audit: audit("invoice", x.id, "paid") };
+        let err = s
+            .save_deal_with_documents(&DealWrite { add_payment: Some(pay.clone()), ..write(&d, Some(1)) }, &[stale])
+            .await;
+        assert!(matches!(err, Err(Error::PreconditionFailed { current: 1 })), "{err:?}");
+        assert!(s.deal_payments(d.id, "EUR").await.unwrap().is_empty());
+        assert_eq!(s.get_deal(d.id).await.unwrap().unwrap().version, 1);
+        let ok = DocumentChange { document: paid.clone(), expected_version: 1, audit: audit("invoice", x.id, "paid") };
+        s.save_deal_with_documents(&DealWrite { add_payment: Some(pay.clone()), ..write(&d, Some(1)) }, &[ok])
+            .await
+            .unwrap();
+        assert_eq!(s.deal_payments(d.id, "EUR").await.unwrap()[0].invoice_id, Some(x.id));
+        let got = s.get_document(x.id).await.unwrap().unwrap();
+        assert_eq!((got.status, got.paid.as_str(), got.number.as_str()), (DocStatus::Paid, "3600.00", "INV-2026-0001"));
     }
 }

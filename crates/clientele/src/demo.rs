@@ -220,7 +220,13 @@ pub async fn generate_deals(services: &Services, count: usize) -> anyhow::Result
             }
             if i % 2 == 0 {
                 let amount = services.get_deal(&actor, id).await?.deal.amount;
-                let req = PaymentRequest { kind: "actual".into(), date: None, amount: json!(amount), note: None };
+                let req = PaymentRequest {
+                    kind: "actual".into(),
+                    date: None,
+                    amount: json!(amount),
+                    note: None,
+                    invoice_id: None,
+                };
                 services.add_payment(&actor, id, req).await?;
             }
         }

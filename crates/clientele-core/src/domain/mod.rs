@@ -5,6 +5,7 @@ pub mod auth;
 pub mod client;
 pub mod custom_field;
 pub mod deal;
+pub mod document;
 pub mod email;
 pub mod export;
 pub mod filter;

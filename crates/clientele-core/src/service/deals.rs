@@ -136,6 +136,11 @@ pub struct PaymentRequest {
     pub amount: Value,
     #[serde(default)]
     pub note: Option<String>,
+    /// The invoice an actual payment pays (a sent invoice of this deal). Without one, an actual
+    /// payment goes to the deal's oldest sent invoice, if any. An invoice whose actual
+    /// payments reach its total is paid.
+    #[serde(default)]
+    pub invoice_id: Option<Uuid>,
 }
 
 /// A deal with everything the deal card shows.
@@ -216,7 +221,7 @@ fn merge_deal_patch(current: &Value, patch: &Map<String, Value>) -> Value {
 }
 
 impl Services {
-    async fn deal_for(&self, actor: &Actor, id: Uuid, action: Action) -> Result<Deal> {
+    pub(super) async fn deal_for(&self, actor: &Actor, id: Uuid, action: Action) -> Result<Deal> {
         let d = self.store.get_deal(id).await?.ok_or(Error::NotFound("deal"))?;
         check_shared_record(actor, RecordKind::Deal, action, self.ownership(d.owner_id).await?, &d.co_owner_ids)?;
         if d.deleted_at.is_some()
@@ -749,7 +754,7 @@ impl Services {
         p.into_result()?;
         let (Some(kind), Some(amount)) = (kind, amount) else { return Err(Error::invalid("body", "is invalid")) };
         let at = now();
-        let payment = DealPayment {
+        let mut payment = DealPayment {
             id: new_id(),
             deal_id: id,
             kind,
@@ -757,19 +762,20 @@ impl Services {
             amount: money::format_minor(amount, &current.currency),
             amount_minor: amount,
             note,
-            invoice_id: None,
+            invoice_id: req.invoice_id,
             created_at: at,
             created_by: actor.audit_id(),
         };
+        let invoice = self.invoice_for_payment(actor, &current, &mut payment).await?;
         let mut next = current.clone();
         next.version += 1;
         next.updated_at = at;
-        let changes = json!({"payment": {"new": {"kind": kind, "date": payment.date, "amount": payment.amount, "currency": current.currency, "note": payment.note}}});
+        let changes = json!({"payment": {"new": {"kind": kind, "date": payment.date, "amount": payment.amount, "currency": current.currency, "note": payment.note, "invoice_id": payment.invoice_id}}});
         let w = DealWrite {
             add_payment: Some(payment.clone()),
             ..DealWrite::plain(next, current.version, audit_entry(actor, "payment_added", "deal", id, changes))
         };
-        self.write(w).await?;
+        self.write_with_invoice(w, invoice).await?;
         Ok(payment)
     }
 
@@ -784,11 +790,20 @@ impl Services {
         next.version += 1;
         next.updated_at = now();
         let changes = json!({"payment": {"old": {"kind": payment.kind, "date": payment.date, "amount": payment.amount, "currency": current.currency, "note": payment.note}}});
+        let invoice = self.invoice_for_removed_payment(actor, &payment).await?;
         let w = DealWrite {
             remove_payment: Some(payment_id),
             ..DealWrite::plain(next, current.version, audit_entry(actor, "payment_removed", "deal", id, changes))
         };
-        self.write(w).await
+        self.write_with_invoice(w, invoice).await
+    }
+
+    /// A payment change, with the change of the invoice it settles or reopens when there is one.
+    async fn write_with_invoice(&self, w: DealWrite, invoice: Option<crate::store::DocumentChange>) -> Result<()> {
+        match invoice {
+            Some(change) => self.store.save_deal_with_documents(&w, std::slice::from_ref(&change)).await,
+            None => self.write(w).await,
+        }
     }
 
     pub async fn list_deals(&self, actor: &Actor, req: &ListRequest) -> Result<Page<Deal>> {

@@ -7,6 +7,7 @@ mod auth;
 mod bulk;
 mod clients;
 mod deals;
+mod documents;
 mod exports;
 mod fields;
 mod files;
@@ -25,6 +26,10 @@ pub use clients::{CompanyView, ContactView, LinkRequest, ListRequest, MergeReque
 pub use deals::{
     BOARD_SORT, Board, BoardColumn, BoardRequest, DealInput, DealItemInput, DealView, ItemsRequest, MoveRequest,
     PaymentRequest,
+};
+pub use documents::{
+    CreateDocumentRequest, DOCUMENT_SETTINGS_KEY, DocumentListRequest, DocumentSettings, DocumentSettingsInput,
+    DocumentSettingsView, DocumentView, InvoicePaymentRequest, LOGO_MAX_BYTES, QuoteToInvoiceRequest,
 };
 pub use fields::{CreateFieldRequest, UpdateFieldRequest, ViewRequest};
 pub use files::FileWriter;

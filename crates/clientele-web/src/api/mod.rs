@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod clients;
 mod docs;
+mod documents;
 mod funnel;
 pub mod imports;
 mod leads;
@@ -62,6 +63,7 @@ use clientele_core::Error;
         (name = "deals", description = "Deals: stage moves, line items, payments, stage history"),
         (name = "leads", description = "Leads: incoming requests, their qualification and conversion"),
         (name = "products", description = "The product catalogue: categories, price lists, products, stock"),
+        (name = "documents", description = "Quotes and invoices of deals: numbering, PDFs, status operations, payments; the document settings"),
     )
 )]
 struct ApiDoc;
@@ -174,6 +176,24 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(products::get_product, products::update_product, products::delete_product))
         .routes(routes!(products::add_stock))
         .routes(routes!(products::list_movements))
+        .routes(routes!(documents::list_quotes, documents::create_quote))
+        .routes(routes!(documents::get_quote, documents::update_quote))
+        .routes(routes!(documents::send_quote))
+        .routes(routes!(documents::accept_quote))
+        .routes(routes!(documents::decline_quote))
+        .routes(routes!(documents::quote_to_invoice))
+        .routes(routes!(documents::quote_pdf))
+        .routes(routes!(documents::list_invoices, documents::create_invoice))
+        .routes(routes!(documents::get_invoice, documents::update_invoice))
+        .routes(routes!(documents::send_invoice))
+        .routes(routes!(documents::cancel_invoice))
+        .routes(routes!(documents::pay_invoice))
+        .routes(routes!(documents::invoice_pdf))
+        .routes(routes!(documents::get_document_settings, documents::update_document_settings))
+        .routes(
+            routes!(documents::get_logo, documents::put_logo, documents::delete_logo)
+                .layer(DefaultBodyLimit::max(clientele_core::service::LOGO_MAX_BYTES + 64 * 1024)),
+        )
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.

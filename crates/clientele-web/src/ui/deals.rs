@@ -404,6 +404,8 @@ struct CardPage {
     timeline: Vec<AuditRow>,
     errs: Errs,
     today: String,
+    /// Quotes and invoices of the deal (docs-invoices).
+    docs: super::documents::DealDocuments,
 }
 
 impl CardPage {
@@ -490,7 +492,9 @@ async fn card_page(
         .collect();
     c.title = d.title.clone();
     let tl = timeline(state, user, &c, d.id).await;
+    let docs = super::documents::deal_documents(state, user, &c, d.id, !v.items.is_empty()).await;
     let page = CardPage {
+        docs,
         status: c.t.get(&format!("deal-status-{}", d.status.as_str())),
         pipeline: pipeline.name.clone(),
         stage: stage_name(d.stage_id),
@@ -662,6 +666,7 @@ pub async fn payment_add(
         date,
         amount: Value::String(p.str("amount")),
         note: p.get("note").map(str::to_owned),
+        invoice_id: p.get("invoice_id").and_then(|v| v.parse().ok()),
     };
     match state.services().add_payment(&user.actor, id, req).await {
         Ok(_) => redirect_with_flash(&format!("/deals/{id}"), "deal-payment-added"),

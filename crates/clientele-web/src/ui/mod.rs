@@ -4,6 +4,7 @@
 mod cards;
 mod clients_common;
 mod deals;
+mod documents;
 mod fields;
 mod forms;
 mod home;
@@ -103,6 +104,18 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/payments", post(deals::payment_add))
         .route("/deals/{id}/payments/{payment_id}/remove", post(deals::payment_remove))
         .route("/deals/{id}/delete", post(deals::deal_delete))
+        .route("/deals/{id}/documents", post(documents::create_post))
+        .route("/documents/{id}", get(documents::page).post(documents::edit_post))
+        .route("/documents/{id}/pdf", get(documents::pdf_get))
+        .route("/documents/{id}/{op}", post(documents::op_post))
+        .route("/settings/documents", get(documents::settings_get).post(documents::settings_post))
+        .route(
+            "/settings/documents/logo",
+            get(documents::logo_get)
+                .post(documents::logo_post)
+                .layer(DefaultBodyLimit::max(clientele_core::service::LOGO_MAX_BYTES + 64 * 1024)),
+        )
+        .route("/settings/documents/logo/remove", post(documents::logo_remove))
         .route("/tasks", get(home::section))
         .route("/inbox", get(home::section))
         .route("/reports", get(home::section))
