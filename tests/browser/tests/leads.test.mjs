@@ -62,9 +62,9 @@ test("leads: list, card, conversion screen; products: catalogue, card, receipt",
   assert.equal((await page.textContent("[data-testid=record-name]")).trim(), "Ivan P.");
   await shot(page, "leads-card");
   await page.goto(`${server.url}/leads`);
-  assert.ok(await page.isVisible("[data-testid=lead-table] >> text=Ivan P."));
+  assert.ok(await page.isVisible("[data-testid=client-table] >> text=Ivan P."));
   await shot(page, "leads-list");
-  await page.click("[data-testid=lead-table] >> text=Ivan P.");
+  await page.click("[data-testid=client-table] >> text=Ivan P.");
   await page.click("[data-testid=convert]");
   await page.waitForSelector("[data-testid=convert-form]");
   await shot(page, "leads-convert");
