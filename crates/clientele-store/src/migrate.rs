@@ -26,6 +26,7 @@ const SQLITE: &[Migration] = &[
     },
     Migration { version: 4, name: "funnel", sql: include_str!("../migrations/sqlite/0004_funnel.sql") },
     Migration { version: 5, name: "leads_products", sql: include_str!("../migrations/sqlite/0005_leads_products.sql") },
+    Migration { version: 8, name: "board_totals", sql: include_str!("../migrations/sqlite/0008_board_totals.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
@@ -41,6 +42,7 @@ const POSTGRES: &[Migration] = &[
         name: "leads_products",
         sql: include_str!("../migrations/postgres/0005_leads_products.sql"),
     },
+    Migration { version: 8, name: "board_totals", sql: include_str!("../migrations/postgres/0008_board_totals.sql") },
 ];
 
 pub fn migrations_for(backend: Backend) -> &'static [Migration] {
