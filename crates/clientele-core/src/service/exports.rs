@@ -622,7 +622,7 @@ impl Services {
                 }
                 (Out::Xlsx(w), _) => {
                     for r in page.rows(&cells, &keys) {
-                        w.write_row(r.into_iter()).map_err(io_err)?;
+                        w.write_row(r).map_err(io_err)?;
                     }
                 }
             }

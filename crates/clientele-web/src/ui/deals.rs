@@ -845,8 +845,8 @@ async fn show_form(
             })
             .collect(),
         users,
-        contact_label: contact_label,
-        company_label: company_label,
+        contact_label,
+        company_label,
         co_owners,
         errs,
     };

@@ -42,8 +42,6 @@ async fn upload(s: &Session, app: &TestApp, entity: &str, name: &str, content: &
         .unwrap()
 }
 
-/// Runs queued jobs until none is left (the test server runs no worker of its own).
-
 const CSV: &str = "Имя,Фамилия,Телефон,E-mail,Компания\n\
                    Анна,Петрова,8 (495) 123-45-67,anna@example.com,ООО Ромашка\n\
                    Иван,Сидоров,+7 916 555-12-34,not-an-email,\n\
