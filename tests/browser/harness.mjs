@@ -100,3 +100,20 @@ export function watchConsole(page) {
   page.on("pageerror", (e) => problems.push(String(e)));
   return problems;
 }
+
+/** The API with the page's session cookie and CSRF token. */
+export async function api(page, method, path, body) {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const me = await (await fetch("/api/v1/auth/me")).json();
+      const r = await fetch(`/api/v1${path}`, {
+        method,
+        headers: { "content-type": "application/json", "x-csrf-token": me.csrf_token ?? "" },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: r.status, body: await r.json().catch(() => null) };
+    },
+    [method, path, body],
+  );
+}
+

@@ -292,6 +292,7 @@
     if (list) list.innerHTML = "";
     var input = picker.querySelector("[data-pick-input]");
     if (input) { input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
+    picker.removeAttribute("data-active");
   }
   function choose(picker, opt) {
     var input = picker.querySelector("[data-pick-input]");
@@ -321,15 +322,24 @@
       o.setAttribute("aria-selected", k === i ? "true" : "false");
       if (!o.id) o.id = pickList(picker).id + "-o" + k;
     });
-    if (opts[i]) { input.setAttribute("aria-activedescendant", opts[i].id); opts[i].scrollIntoView({ block: "nearest" }); }
+    if (opts[i]) {
+      input.setAttribute("aria-activedescendant", opts[i].id);
+      picker.setAttribute("data-active", opts[i].getAttribute("data-value"));
+      opts[i].scrollIntoView({ block: "nearest" });
+    }
   }
   document.addEventListener("htmx:afterSwap", function (ev) {
     var picker = closest(ev.target, "[data-picker]");
     if (!picker) return;
     var input = picker.querySelector("[data-pick-input]");
-    var open = pickOptions(picker).length > 0 || !!ev.target.querySelector(".pick-empty");
+    var opts = pickOptions(picker);
+    var open = opts.length > 0 || !!ev.target.querySelector(".pick-empty");
     input.setAttribute("aria-expanded", open && document.activeElement === input ? "true" : "false");
-    if (document.activeElement !== input) pickList(picker).innerHTML = "";
+    if (document.activeElement !== input) { pickList(picker).innerHTML = ""; return; }
+    // A late answer keeps the choice the keyboard was on.
+    var was = picker.getAttribute("data-active");
+    var k = opts.findIndex(function (o) { return o.getAttribute("data-value") === was; });
+    if (k >= 0) activate(picker, opts, k); else picker.removeAttribute("data-active");
   });
   document.addEventListener("keydown", function (ev) {
     var input = ev.target;
