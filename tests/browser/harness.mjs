@@ -117,3 +117,16 @@ export async function api(page, method, path, body) {
   );
 }
 
+
+/** A new browser context signed in as the administrator; `problems` collects console errors. */
+export async function signedIn(browser, server, viewport = { width: 1400, height: 900 }) {
+  const ctx = await browser.newContext({ viewport, locale: "en-US" });
+  const page = await ctx.newPage();
+  const problems = watchConsole(page);
+  await page.goto(`${server.url}/login`);
+  await page.fill("#email", "admin@example.com");
+  await page.fill("#password", PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-testid=welcome]");
+  return { ctx, page, problems };
+}

@@ -3,7 +3,7 @@
 // search-as-you-type contact picker; the line editor's product picker with the keyboard.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, shot, watchConsole, PASSWORD, api } from "../harness.mjs";
+import { startServer, launchBrowser, shot, signedIn, api } from "../harness.mjs";
 
 let server;
 let browser;
@@ -18,22 +18,11 @@ after(async () => {
   await server?.stop();
 });
 
-async function signedIn() {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: "en-US" });
-  const page = await ctx.newPage();
-  const problems = watchConsole(page);
-  await page.goto(`${server.url}/login`);
-  await page.fill("#email", "admin@example.com");
-  await page.fill("#password", PASSWORD);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("[data-testid=welcome]");
-  return { ctx, page, problems };
-}
 
 const rowNames = (page) => page.locator("[data-testid=client-table] tbody tr[data-id] .name-cell a").allTextContents();
 
 test("deals list: board/list switch, quick filters, the filter builder and a saved view", async () => {
-  const { ctx, page, problems } = await signedIn();
+  const { ctx, page, problems } = await signedIn(browser, server);
   for (const [title, amount, tags] of [["Fleet renewal", "12000", ["vip"]], ["Office chairs", "800", []], ["Servers", "4500", ["vip"]], ["Paper", "50", []]]) {
     const r = await api(page, "POST", "/deals", { title, amount, currency: "EUR", tags });
     assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -81,7 +70,7 @@ test("deals list: board/list switch, quick filters, the filter builder and a sav
 });
 
 test("deal form picks a contact by typing; the line editor picks a product with the keyboard", async () => {
-  const { ctx, page, problems } = await signedIn();
+  const { ctx, page, problems } = await signedIn(browser, server);
   const c = await api(page, "POST", "/contacts", { first_name: "Anna", last_name: "Karenina" });
   assert.equal(c.status, 201);
   await api(page, "POST", "/contacts", { first_name: "Boris", last_name: "Godunov" });

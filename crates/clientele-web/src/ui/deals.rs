@@ -753,7 +753,7 @@ impl DealForm {
     }
 
     pub fn other_errors(&self) -> Vec<String> {
-        let shown = [
+        self.errs.other(&[
             "title",
             "stage_id",
             "pipeline_id",
@@ -766,13 +766,8 @@ impl DealForm {
             "owner_id",
             "tags",
             "notes",
-        ];
-        self.errs
-            .0
-            .iter()
-            .filter(|e| !shown.contains(&e.field.as_str()) && !e.field.starts_with("custom_fields."))
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect()
+            "custom_fields.",
+        ])
     }
 }
 

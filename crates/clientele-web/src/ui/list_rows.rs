@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use clientele_core::Error;
-use clientele_core::domain::client::{Email, Phone};
+use clientele_core::domain::client::{Address, Email, Lifecycle, Phone};
 use clientele_core::domain::custom_field::CustomFieldDef;
 use clientele_core::service::ListRequest;
 use serde_json::{Map, Value};
@@ -29,6 +29,26 @@ fn first_email(emails: &[Email]) -> Cell {
         .first()
         .map(|e| Cell::link(e.address.clone(), format!("mailto:{}", e.address)))
         .unwrap_or_else(|| Cell::text(""))
+}
+
+/// The columns contacts and companies share.
+fn client_cell(
+    c: &Chrome,
+    key: &str,
+    phones: &[Phone],
+    emails: &[Email],
+    lifecycle: Lifecycle,
+    address: Option<&Address>,
+    source: Option<&str>,
+) -> Option<Cell> {
+    Some(match key {
+        "phone" => Cell::text(first_phone(phones)),
+        "email" => first_email(emails),
+        "lifecycle" => Cell::badge(lifecycle_label(c, lifecycle), lifecycle.as_str()),
+        "city" => Cell::text(address.and_then(|a| a.city.clone()).unwrap_or_default()),
+        "source" => Cell::text(source.unwrap_or_default()),
+        _ => return None,
+    })
 }
 
 /// What the lists share for the columns every kind has.
@@ -133,12 +153,18 @@ pub async fn page_rows(
                     row(x.id, x.display_name.clone(), x.title.clone().unwrap_or_default(), &|k| match k {
                         "company" => linked(&companies, x.company_id, "/companies"),
                         "title" => Cell::text(x.title.clone().unwrap_or_default()),
-                        "phone" => Cell::text(first_phone(&x.phones)),
-                        "email" => first_email(&x.emails),
-                        "lifecycle" => Cell::badge(lifecycle_label(c, x.lifecycle), x.lifecycle.as_str()),
-                        "city" => Cell::text(x.address.as_ref().and_then(|a| a.city.clone()).unwrap_or_default()),
-                        "source" => Cell::text(x.source.clone().unwrap_or_default()),
-                        k => common.cell(k, x.owner_id, &x.tags, x.created_at, x.updated_at, &x.custom_fields),
+                        k => client_cell(
+                            c,
+                            k,
+                            &x.phones,
+                            &x.emails,
+                            x.lifecycle,
+                            x.address.as_ref(),
+                            x.source.as_deref(),
+                        )
+                        .unwrap_or_else(|| {
+                            common.cell(k, x.owner_id, &x.tags, x.created_at, x.updated_at, &x.custom_fields)
+                        }),
                     })
                 })
                 .collect();
@@ -157,12 +183,18 @@ pub async fn page_rows(
                             Some(w) => Cell::link(w.clone(), w.clone()),
                             None => Cell::text(""),
                         },
-                        "phone" => Cell::text(first_phone(&x.phones)),
-                        "email" => first_email(&x.emails),
-                        "lifecycle" => Cell::badge(lifecycle_label(c, x.lifecycle), x.lifecycle.as_str()),
-                        "city" => Cell::text(x.address.as_ref().and_then(|a| a.city.clone()).unwrap_or_default()),
-                        "source" => Cell::text(x.source.clone().unwrap_or_default()),
-                        k => common.cell(k, x.owner_id, &x.tags, x.created_at, x.updated_at, &x.custom_fields),
+                        k => client_cell(
+                            c,
+                            k,
+                            &x.phones,
+                            &x.emails,
+                            x.lifecycle,
+                            x.address.as_ref(),
+                            x.source.as_deref(),
+                        )
+                        .unwrap_or_else(|| {
+                            common.cell(k, x.owner_id, &x.tags, x.created_at, x.updated_at, &x.custom_fields)
+                        }),
                     })
                 })
                 .collect();

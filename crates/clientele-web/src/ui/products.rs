@@ -282,13 +282,7 @@ impl ProductForm {
     }
 
     pub fn other_errors(&self) -> Vec<String> {
-        let shown = ["name", "sku", "unit", "category_id", "cost", "cost_currency", "description"];
-        self.errs
-            .0
-            .iter()
-            .filter(|e| !shown.contains(&e.field.as_str()) && !e.field.starts_with("prices["))
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect()
+        self.errs.other(&["name", "sku", "unit", "category_id", "cost", "cost_currency", "description", "prices["])
     }
 }
 
