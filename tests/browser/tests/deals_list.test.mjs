@@ -120,3 +120,25 @@ test("deal form picks a contact by typing; the line editor picks a product with 
   assert.deepEqual(problems, []);
   await ctx.close();
 });
+
+test("products: edit a product's prices per price list; manage price lists", async () => {
+  const { ctx, page, problems } = await signedIn(browser, server);
+  await page.goto(`${server.url}/products/price-lists`);
+  await page.fill("[data-testid=new-price-list] input[name=name]", "Export USD");
+  await page.fill("[data-testid=new-price-list] input[name=currency]", "usd");
+  await page.click("[data-testid=new-price-list] button[type=submit]");
+  await page.waitForSelector("[data-testid=price-lists] .badge >> text=USD");
+  await shot(page, "products-price-lists");
+  const prod = await api(page, "POST", "/products", { name: "Monitor 27", sku: "MON-27", unit: "pcs" });
+  await page.goto(`${server.url}/products/${prod.body.id}`);
+  await Promise.all([page.waitForURL(/\/edit$/), page.click("[data-testid=edit]")]);
+  const usd = page.locator("[data-testid=product-prices] .field", { hasText: "Export USD" });
+  await usd.locator("[data-testid=price-amount]").fill("249.00");
+  await page.fill("[data-testid=pf-name]", "Monitor 27\" 4K");
+  await shot(page, "products-edit");
+  await Promise.all([page.waitForURL(/\/products\/[0-9a-f-]{36}$/), page.click("[data-testid=save]")]);
+  assert.match(await page.textContent("[data-testid=record-name]"), /Monitor 27" 4K/);
+  assert.match(await page.textContent(".facts"), /249\.00 USD/);
+  assert.deepEqual(problems, []);
+  await ctx.close();
+});
