@@ -100,3 +100,33 @@ export function watchConsole(page) {
   page.on("pageerror", (e) => problems.push(String(e)));
   return problems;
 }
+
+/** The API with the page's session cookie and CSRF token. */
+export async function api(page, method, path, body) {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const me = await (await fetch("/api/v1/auth/me")).json();
+      const r = await fetch(`/api/v1${path}`, {
+        method,
+        headers: { "content-type": "application/json", "x-csrf-token": me.csrf_token ?? "" },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: r.status, body: await r.json().catch(() => null) };
+    },
+    [method, path, body],
+  );
+}
+
+
+/** A new browser context signed in as the administrator; `problems` collects console errors. */
+export async function signedIn(browser, server, viewport = { width: 1400, height: 900 }) {
+  const ctx = await browser.newContext({ viewport, locale: "en-US" });
+  const page = await ctx.newPage();
+  const problems = watchConsole(page);
+  await page.goto(`${server.url}/login`);
+  await page.fill("#email", "admin@example.com");
+  await page.fill("#password", PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-testid=welcome]");
+  return { ctx, page, problems };
+}

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_core::authz::Scope;
 use clientele_core::domain::audit::AuditEntry;
 use clientele_core::domain::client::fold;
 use clientele_core::domain::deal::{
@@ -20,7 +21,7 @@ use uuid::Uuid;
 
 use crate::clients::{custom_cursor, json, sort_column};
 use crate::db::{Backend, Params, Tx};
-use crate::filter_sql::{FilterSql, deal_scope_sql};
+use crate::filter_sql::{FilterSql, deal_scope_sql, scope_sql};
 use crate::keyset::{SortKind, after_cursor, finish, order_by};
 use crate::platform::{escape_like, insert_audit, version_conflict};
 use crate::{SqlStore, args, db_err};
@@ -205,7 +206,127 @@ fn decimal(s: &str) -> Result<Decimal> {
     Decimal::from_str_exact(s).map_err(|e| Error::Internal(anyhow::anyhow!("stored decimal `{s}`: {e}")))
 }
 
-async fn write_deal(tx: &mut Tx, d: &Deal, expected: Option<i64>) -> Result<()> {
+/// What a deal adds to the board's totals: its key and amount while it is open and live.
+#[derive(sqlx::FromRow, Debug, Clone, PartialEq)]
+struct BoardShare {
+    pipeline_id: Uuid,
+    stage_id: Uuid,
+    owner_id: Option<Uuid>,
+    currency: String,
+    status: String,
+    amount_minor: i64,
+    deleted_at: Option<DateTime<Utc>>,
+    version: i64,
+}
+
+impl BoardShare {
+    fn of(d: &Deal) -> Self {
+        Self {
+            pipeline_id: d.pipeline_id,
+            stage_id: d.stage_id,
+            owner_id: d.owner_id,
+            currency: d.currency.clone(),
+            status: d.status.as_str().to_owned(),
+            amount_minor: d.amount_minor,
+            deleted_at: d.deleted_at,
+            version: d.version,
+        }
+    }
+
+    fn counts(&self) -> bool {
+        self.status == "open" && self.deleted_at.is_none()
+    }
+
+    fn same_key(&self, o: &Self) -> bool {
+        (self.pipeline_id, self.stage_id, self.owner_id, &self.currency)
+            == (o.pipeline_id, o.stage_id, o.owner_id, &o.currency)
+    }
+}
+
+/// Adds `count` deals and `sum` minor units to one row of the board's totals (negative to
+/// take them away; a row that reaches no deal is removed).
+async fn bump_totals(tx: &mut Tx, s: &BoardShare, count: i64, sum: i64) -> Result<()> {
+    let e = || db_err("keeping the board's totals");
+    let owner = s.owner_id.unwrap_or(Uuid::nil());
+    tx.execute(
+        "INSERT INTO deal_board_totals (pipeline_id, stage_id, owner_id, currency, deal_count, sum_minor) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pipeline_id, stage_id, owner_id, currency) DO UPDATE \
+         SET deal_count = deal_board_totals.deal_count + excluded.deal_count, \
+             sum_minor = deal_board_totals.sum_minor + excluded.sum_minor",
+        args![s.pipeline_id, s.stage_id, owner, s.currency.clone(), count, sum],
+    )
+    .await
+    .map_err(e())?;
+    if count < 0 {
+        tx.execute(
+            "DELETE FROM deal_board_totals WHERE pipeline_id = $1 AND stage_id = $2 AND owner_id = $3 \
+             AND currency = $4 AND deal_count = 0",
+            args![s.pipeline_id, s.stage_id, owner, s.currency.clone()],
+        )
+        .await
+        .map_err(e())?;
+    }
+    Ok(())
+}
+
+/// Counts the board's totals of a pipeline again from its deals (after a bulk insert that did
+/// not go through [`write_deal`]).
+async fn rebuild_totals(tx: &mut Tx, pipeline_id: Uuid) -> Result<()> {
+    let e = || db_err("counting the board's totals");
+    tx.execute("DELETE FROM deal_board_totals WHERE pipeline_id = $1", args![pipeline_id]).await.map_err(e())?;
+    tx.execute(
+        "INSERT INTO deal_board_totals (pipeline_id, stage_id, owner_id, currency, deal_count, sum_minor) \
+         SELECT pipeline_id, stage_id, COALESCE(owner_id, $2), currency, COUNT(*), SUM(amount_minor) FROM deals \
+         WHERE pipeline_id = $1 AND status = 'open' AND deleted_at IS NULL \
+         GROUP BY pipeline_id, stage_id, COALESCE(owner_id, $2), currency",
+        args![pipeline_id, Uuid::nil()],
+    )
+    .await
+    .map_err(e())?;
+    Ok(())
+}
+
+/// Moves the deal's share of the board's totals from what it was to what it is now.
+async fn settle_totals(tx: &mut Tx, before: Option<&BoardShare>, after: &BoardShare) -> Result<()> {
+    match (before.filter(|b| b.counts()), after.counts()) {
+        (Some(b), true) if b.same_key(after) => {
+            if b.amount_minor != after.amount_minor {
+                bump_totals(tx, after, 0, after.amount_minor - b.amount_minor).await?;
+            }
+        }
+        (b, now) => {
+            if let Some(b) = b {
+                bump_totals(tx, b, -1, -b.amount_minor).await?;
+            }
+            if now {
+                bump_totals(tx, after, 1, after.amount_minor).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the deal row with its co-owners and tags, and its share of the board's totals.
+/// Returns the row as it was before (`None` for a new deal).
+async fn write_deal(tx: &mut Tx, d: &Deal, expected: Option<i64>) -> Result<Option<BoardShare>> {
+    let before: Option<BoardShare> = match expected {
+        None => None,
+        Some(v) => {
+            let row: Option<BoardShare> = tx
+                .fetch_optional(
+                    "SELECT pipeline_id, stage_id, owner_id, currency, status, amount_minor, deleted_at, version \
+                     FROM deals WHERE id = $1",
+                    args![d.id],
+                )
+                .await
+                .map_err(db_err("reading a deal"))?;
+            // The UPDATE below is guarded by the version: what was read is what it replaces.
+            if row.as_ref().is_some_and(|r| r.version != v) {
+                return Err(version_conflict(tx, "deals", d.id, "deal").await);
+            }
+            row
+        }
+    };
     let values = args![
         d.id,
         d.version,
@@ -289,13 +410,15 @@ async fn write_deal(tx: &mut Tx, d: &Deal, expected: Option<i64>) -> Result<()> 
             seen.push(f);
         }
     }
-    Ok(())
+    settle_totals(tx, before.as_ref(), &BoardShare::of(d)).await?;
+    Ok(before)
 }
 
 /// Writes a deal change inside `tx` (lead conversion writes a new deal with other records).
 pub(crate) async fn save_deal_tx(tx: &mut Tx, w: &DealWrite) -> Result<()> {
     let d = &w.deal;
-    write_deal(tx, d, w.expected_version).await?;
+    let before = write_deal(tx, d, w.expected_version).await?;
+    let restored = before.as_ref().is_some_and(|b| b.deleted_at.is_some()) && d.deleted_at.is_none();
     if let Some(items) = &w.items {
         let e = || db_err("writing line items");
         tx.execute("DELETE FROM deal_items WHERE deal_id = $1", args![d.id]).await.map_err(e())?;
@@ -387,7 +510,7 @@ pub(crate) async fn save_deal_tx(tx: &mut Tx, w: &DealWrite) -> Result<()> {
     // leads-products: a won deal takes its product lines out of stock; reopening it, changing
     // its lines or deleting it gives back what no longer applies. Only these writes can
     // change what the deal should have taken.
-    if w.items.is_some() || w.visit.is_some() || d.deleted_at.is_some() {
+    if w.items.is_some() || w.visit.is_some() || d.deleted_at.is_some() || restored {
         crate::products::settle_deal_stock(tx, d, &w.audit).await?;
     }
     insert_audit(tx, &w.audit).await?;
@@ -916,7 +1039,60 @@ impl FunnelStore for SqlStore {
             .collect())
     }
 
+    /// The board's counts and sums. Without a tag or words of the title they add up the
+    /// kept totals (`deal_board_totals`): the rows of the owners within reach, plus the deals
+    /// co-owned by the actor whose owner is out of reach — exactly the deals the permission
+    /// filter lets through, in a few dozen rows. Filters fall back to [`SqlStore::board_sums_exact`].
     async fn board_sums(&self, q: &BoardQuery) -> Result<Vec<StageSum>> {
+        if q.tag.is_some() || !q.terms.is_empty() {
+            return self.board_sums_exact(q).await;
+        }
+        let mut p = Params::default();
+        let pipeline = p.push(q.pipeline_id);
+        let owner_t = q.owner_id.map(|o| format!(" AND t.owner_id = {}", p.push(o))).unwrap_or_default();
+        let mut sql = format!(
+            "SELECT t.stage_id, t.currency, CAST(SUM(t.deal_count) AS BIGINT), CAST(SUM(t.sum_minor) AS BIGINT) \
+             FROM deal_board_totals t WHERE t.pipeline_id = {pipeline} AND {}{owner_t} GROUP BY t.stage_id, t.currency",
+            scope_sql(&mut p, &q.scope, "t")
+        );
+        let co_owner = match &q.scope {
+            Scope::Own(u) => Some(*u),
+            Scope::Teams { user, .. } => Some(*user),
+            Scope::All | Scope::Nothing => None,
+        };
+        if let Some(u) = co_owner {
+            let owner_a = q.owner_id.map(|o| format!(" AND a.owner_id = {}", p.push(o))).unwrap_or_default();
+            sql.push_str(&format!(
+                " UNION ALL SELECT a.stage_id, a.currency, COUNT(*), CAST(SUM(a.amount_minor) AS BIGINT) \
+                 FROM deal_owners o JOIN deals a ON a.id = o.deal_id WHERE o.user_id = {} AND a.pipeline_id = {pipeline} \
+                 AND a.status = 'open' AND a.deleted_at IS NULL AND (a.owner_id IS NULL OR NOT ({})){owner_a} \
+                 GROUP BY a.stage_id, a.currency",
+                p.push(u),
+                scope_sql(&mut p, &q.scope, "a")
+            ));
+        }
+        let rows: Vec<(Uuid, String, i64, i64)> =
+            self.db.fetch_all(&sql, p.0).await.map_err(db_err("adding up the board"))?;
+        let mut out: Vec<StageSum> = Vec::new();
+        for (stage_id, currency, count, sum_minor) in rows {
+            match out.iter_mut().find(|x| x.stage_id == stage_id && x.currency == currency) {
+                Some(x) => {
+                    x.count += count;
+                    x.sum_minor = x.sum_minor.saturating_add(sum_minor);
+                }
+                None => out.push(StageSum { stage_id, currency, count, sum_minor }),
+            }
+        }
+        out.retain(|x| x.count > 0);
+        Ok(out)
+    }
+}
+
+impl SqlStore {
+    /// The board's counts and sums read from the deals themselves (one `GROUP BY` over every
+    /// open deal of the pipeline within reach): the answer for filtered boards, and the
+    /// reference the kept totals are checked against.
+    pub async fn board_sums_exact(&self, q: &BoardQuery) -> Result<Vec<StageSum>> {
         let mut p = Params::default();
         let sql = format!(
             "SELECT a.stage_id, a.currency, COUNT(*), CAST(SUM(a.amount_minor) AS BIGINT) FROM deals a \
@@ -930,9 +1106,7 @@ impl FunnelStore for SqlStore {
             .map(|(stage_id, currency, count, sum_minor)| StageSum { stage_id, currency, count, sum_minor })
             .collect())
     }
-}
 
-impl SqlStore {
     /// Demo and benchmark data: `n` open deals spread over the open stages of `pipeline`, the
     /// `owners` in turn, amounts in EUR, USD and RUB, with one stage history row each, written
     /// by one statement per table (the point is what is read later, not how it is written).
@@ -986,6 +1160,7 @@ impl SqlStore {
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         tx.execute(&deals_sql, args).await.map_err(db_err("generating deals"))?;
         tx.execute(history_sql, vec![]).await.map_err(db_err("generating stage history"))?;
+        rebuild_totals(&mut tx, pipeline.id).await?;
         tx.commit().await.map_err(db_err("committing"))?;
         let analyze = match self.db.backend() {
             Backend::Sqlite => "ANALYZE",

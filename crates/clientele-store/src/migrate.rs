@@ -27,6 +27,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 4, name: "funnel", sql: include_str!("../migrations/sqlite/0004_funnel.sql") },
     Migration { version: 5, name: "leads_products", sql: include_str!("../migrations/sqlite/0005_leads_products.sql") },
     Migration { version: 6, name: "documents", sql: include_str!("../migrations/sqlite/0006_documents.sql") },
+    Migration { version: 7, name: "board_totals", sql: include_str!("../migrations/sqlite/0007_board_totals.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
@@ -43,6 +44,7 @@ const POSTGRES: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0005_leads_products.sql"),
     },
     Migration { version: 6, name: "documents", sql: include_str!("../migrations/postgres/0006_documents.sql") },
+    Migration { version: 7, name: "board_totals", sql: include_str!("../migrations/postgres/0007_board_totals.sql") },
 ];
 
 pub fn migrations_for(backend: Backend) -> &'static [Migration] {

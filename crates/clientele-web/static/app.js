@@ -71,7 +71,15 @@
       if (rows.length) {
         var copy = rows[rows.length - 1].cloneNode(true);
         clearRow(copy);
+        copy.querySelectorAll("[data-pick-sku]").forEach(function (k) { k.hidden = true; });
+        copy.querySelectorAll(".pick-list").forEach(function (l, i) {
+          l.innerHTML = "";
+          l.id = "pick-" + Date.now() + "-" + i;
+          var inp = l.parentNode.querySelector("[data-pick-input]");
+          if (inp) { inp.setAttribute("aria-controls", l.id); inp.setAttribute("aria-expanded", "false"); }
+        });
         box.appendChild(copy);
+        if (window.htmx) window.htmx.process(copy);
         var first = copy.querySelector("input, select");
         if (first) first.focus();
       }
@@ -274,6 +282,97 @@
       });
     });
   }
+  // ---- Pickers: search-as-you-type choices (htmx fills the list) chosen with the mouse or
+  // the keyboard (arrows, Enter, Escape). The hidden input keeps the chosen id; a product
+  // choice also fills the line's unit and unit price. ----
+  function pickList(picker) { return picker.querySelector(".pick-list"); }
+  function pickOptions(picker) { return Array.prototype.slice.call(picker.querySelectorAll(".pick-option")); }
+  function closePick(picker) {
+    var list = pickList(picker);
+    if (list) list.innerHTML = "";
+    var input = picker.querySelector("[data-pick-input]");
+    if (input) { input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
+    picker.removeAttribute("data-active");
+  }
+  function choose(picker, opt) {
+    var input = picker.querySelector("[data-pick-input]");
+    picker.querySelector("[data-pick-value]").value = opt.getAttribute("data-value");
+    input.value = opt.getAttribute("data-label");
+    if (picker.hasAttribute("data-pick-product")) {
+      var row = closest(picker, "[data-row]");
+      var price = opt.getAttribute("data-price"), unit = opt.getAttribute("data-unit");
+      if (row) {
+        var p = row.querySelector("input[name=item_price]");
+        if (p) p.value = price || "";
+        var u = row.querySelector("input[name=item_unit]");
+        if (u && unit) u.value = unit;
+        var q = row.querySelector("input[name=item_quantity]");
+        if (q && !q.value) q.value = "1";
+      }
+      var sku = picker.querySelector("[data-pick-sku]");
+      if (sku) { sku.hidden = false; sku.textContent = (opt.querySelector(".small") || {}).textContent ? opt.querySelector(".small").textContent.split(" · ")[0] : sku.textContent; }
+    }
+    closePick(picker);
+    input.focus();
+  }
+  function activate(picker, opts, i) {
+    var input = picker.querySelector("[data-pick-input]");
+    opts.forEach(function (o, k) {
+      o.classList.toggle("active", k === i);
+      o.setAttribute("aria-selected", k === i ? "true" : "false");
+      if (!o.id) o.id = pickList(picker).id + "-o" + k;
+    });
+    if (opts[i]) {
+      input.setAttribute("aria-activedescendant", opts[i].id);
+      picker.setAttribute("data-active", opts[i].getAttribute("data-value"));
+      opts[i].scrollIntoView({ block: "nearest" });
+    }
+  }
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var picker = closest(ev.target, "[data-picker]");
+    if (!picker) return;
+    var input = picker.querySelector("[data-pick-input]");
+    var opts = pickOptions(picker);
+    var open = opts.length > 0 || !!ev.target.querySelector(".pick-empty");
+    input.setAttribute("aria-expanded", open && document.activeElement === input ? "true" : "false");
+    if (document.activeElement !== input) { pickList(picker).innerHTML = ""; return; }
+    // A late answer keeps the choice the keyboard was on.
+    var was = picker.getAttribute("data-active");
+    var k = opts.findIndex(function (o) { return o.getAttribute("data-value") === was; });
+    if (k >= 0) activate(picker, opts, k); else picker.removeAttribute("data-active");
+  });
+  document.addEventListener("keydown", function (ev) {
+    var input = ev.target;
+    if (!input.matches || !input.matches("[data-pick-input]")) return;
+    var picker = closest(input, "[data-picker]");
+    var opts = pickOptions(picker);
+    var i = opts.findIndex(function (o) { return o.classList.contains("active"); });
+    if (ev.key === "ArrowDown" && opts.length) { ev.preventDefault(); activate(picker, opts, Math.min(i + 1, opts.length - 1)); }
+    else if (ev.key === "ArrowUp" && opts.length) { ev.preventDefault(); activate(picker, opts, Math.max(i - 1, 0)); }
+    else if (ev.key === "Enter" && i >= 0) { ev.preventDefault(); choose(picker, opts[i]); }
+    else if (ev.key === "Escape" && opts.length) { ev.preventDefault(); closePick(picker); }
+  });
+  document.addEventListener("input", function (ev) {
+    var input = ev.target;
+    if (!input.matches || !input.matches("[data-pick-input]")) return;
+    // Typing again forgets the chosen record (a product line keeps it until its name is empty).
+    var picker = closest(input, "[data-picker]");
+    if (!picker.hasAttribute("data-pick-product") || !input.value.trim()) {
+      picker.querySelector("[data-pick-value]").value = "";
+      var sku = picker.querySelector("[data-pick-sku]");
+      if (sku) sku.hidden = true;
+    }
+  });
+  document.addEventListener("mousedown", function (ev) {
+    var opt = closest(ev.target, ".pick-option");
+    if (opt) { ev.preventDefault(); choose(closest(opt, "[data-picker]"), opt); return; }
+    document.querySelectorAll("[data-picker]").forEach(function (p) { if (!p.contains(ev.target)) closePick(p); });
+  });
+  document.addEventListener("focusout", function (ev) {
+    var picker = closest(ev.target, "[data-picker]");
+    if (picker) setTimeout(function () { if (!picker.contains(document.activeElement)) closePick(picker); }, 150);
+  });
+
   document.addEventListener("DOMContentLoaded", initBoard);
   document.addEventListener("htmx:afterSettle", initBoard);
   // The loss dialog's submit button closes it with "ok" (its value); the select must be set.

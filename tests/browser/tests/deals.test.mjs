@@ -2,7 +2,7 @@
 // stages that persists, a refused move that slides back), and the deal card's line items.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, shot, watchConsole, PASSWORD } from "../harness.mjs";
+import { startServer, launchBrowser, shot, signedIn } from "../harness.mjs";
 
 let server;
 let browser;
@@ -17,17 +17,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function signedIn(viewport = { width: 1400, height: 900 }) {
-  const ctx = await browser.newContext({ viewport, locale: "en-US" });
-  const page = await ctx.newPage();
-  const problems = watchConsole(page);
-  await page.goto(`${server.url}/login`);
-  await page.fill("#email", "admin@example.com");
-  await page.fill("#password", PASSWORD);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("[data-testid=welcome]");
-  return { ctx, page, problems };
-}
 
 const column = (page, i) => page.locator("[data-testid=column]").nth(i);
 
@@ -58,7 +47,7 @@ async function drag(page, card, target) {
 }
 
 test("drag a deal to another stage: the move is saved, counted and still there after a reload", async () => {
-  const { ctx, page, problems } = await signedIn();
+  const { ctx, page, problems } = await signedIn(browser, server);
   await page.goto(`${server.url}/deals`);
   await page.waitForSelector("[data-testid=column]");
   const names = await page.locator("[data-testid=column] h2").allTextContents();
@@ -97,7 +86,7 @@ test("drag a deal to another stage: the move is saved, counted and still there a
 });
 
 test("a move the server refuses slides back and says why; losing a deal asks for the reason", async () => {
-  const { ctx, page, problems } = await signedIn();
+  const { ctx, page, problems } = await signedIn(browser, server);
   // Reached through the sidebar (a boosted navigation): the board's script starts all the same.
   await page.click(".sidebar >> text=Deals");
   await page.waitForSelector("[data-kanban][data-ready]");
@@ -139,7 +128,7 @@ test("a move the server refuses slides back and says why; losing a deal asks for
 });
 
 test("a deal with two line items: exact totals on the card", async () => {
-  const { ctx, page, problems } = await signedIn();
+  const { ctx, page, problems } = await signedIn(browser, server);
   await page.goto(`${server.url}/deals/new`);
   await page.fill("[data-testid=f-title]", "Equipment for Séoul office");
   await Promise.all([page.waitForURL(/\/deals\/[0-9a-f-]{36}$/), page.click("[data-testid=save]")]);
@@ -172,7 +161,7 @@ test("a deal with two line items: exact totals on the card", async () => {
 });
 
 test("pipeline settings: add, rename and reorder stages; a stage with deals cannot be removed", async () => {
-  const { ctx, page, problems } = await signedIn();
+  const { ctx, page, problems } = await signedIn(browser, server);
   await page.goto(`${server.url}/settings/pipelines`);
   const pipeline = page.locator("[data-testid=pipeline]").first();
   const names = async () => pipeline.locator("[data-testid=stage-name]").evaluateAll((els) => els.map((e) => e.value));

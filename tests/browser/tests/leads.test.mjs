@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, shot, watchConsole, PASSWORD } from "../harness.mjs";
+import { startServer, launchBrowser, shot, watchConsole, PASSWORD, api } from "../harness.mjs";
 
 let server;
 let browser;
@@ -21,22 +21,6 @@ async function signIn(page) {
   await page.fill("#password", PASSWORD);
   await page.click("button[type=submit]");
   await page.waitForSelector("[data-testid=welcome]");
-}
-
-/** The API with the page's session cookie and CSRF token. */
-async function api(page, method, path, body) {
-  return page.evaluate(
-    async ([method, path, body]) => {
-      const me = await (await fetch("/api/v1/auth/me")).json();
-      const r = await fetch(`/api/v1${path}`, {
-        method,
-        headers: { "content-type": "application/json", "x-csrf-token": me.csrf_token ?? "" },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: r.status, body: await r.json().catch(() => null) };
-    },
-    [method, path, body],
-  );
 }
 
 test("leads: list, card, conversion screen; products: catalogue, card, receipt", async () => {
@@ -62,9 +46,9 @@ test("leads: list, card, conversion screen; products: catalogue, card, receipt",
   assert.equal((await page.textContent("[data-testid=record-name]")).trim(), "Ivan P.");
   await shot(page, "leads-card");
   await page.goto(`${server.url}/leads`);
-  assert.ok(await page.isVisible("[data-testid=lead-table] >> text=Ivan P."));
+  assert.ok(await page.isVisible("[data-testid=client-table] >> text=Ivan P."));
   await shot(page, "leads-list");
-  await page.click("[data-testid=lead-table] >> text=Ivan P.");
+  await page.click("[data-testid=client-table] >> text=Ivan P.");
   await page.click("[data-testid=convert]");
   await page.waitForSelector("[data-testid=convert-form]");
   await shot(page, "leads-convert");

@@ -1,5 +1,6 @@
 //! Bulk actions on a selection of records or on everything a filter matches: assign owner,
-//! add or remove a tag, change the lifecycle stage, delete. Each record is changed on its
+//! add or remove a tag, change the lifecycle stage (contacts and companies), delete. Contacts,
+//! companies and deals. Each record is changed on its
 //! own (permission check, validation, audit line, version); one failure does not stop the
 //! others and is reported with its reason.
 
@@ -108,12 +109,19 @@ impl Services {
                 cursor: cursor.clone(),
                 deleted: false,
             };
-            let (page_ids, next) = if entity == "company" {
-                let p = self.list_companies(actor, &list).await?;
-                (p.data.iter().map(|c| c.id).collect::<Vec<_>>(), p.next_cursor)
-            } else {
-                let p = self.list_contacts(actor, &list).await?;
-                (p.data.iter().map(|c| c.id).collect::<Vec<_>>(), p.next_cursor)
+            let (page_ids, next) = match entity {
+                "company" => {
+                    let p = self.list_companies(actor, &list).await?;
+                    (p.data.iter().map(|c| c.id).collect::<Vec<_>>(), p.next_cursor)
+                }
+                "deal" => {
+                    let p = self.list_deals(actor, &list).await?;
+                    (p.data.iter().map(|d| d.id).collect::<Vec<_>>(), p.next_cursor)
+                }
+                _ => {
+                    let p = self.list_contacts(actor, &list).await?;
+                    (p.data.iter().map(|c| c.id).collect::<Vec<_>>(), p.next_cursor)
+                }
             };
             ids.extend(page_ids);
             if ids.len() > BULK_LIMIT {
@@ -130,8 +138,12 @@ impl Services {
         Ok(ids)
     }
 
-    /// Applies one action to many contacts (`entity` = `contact`) or companies (`company`).
+    /// Applies one action to many contacts (`entity` = `contact`), companies (`company`) or
+    /// deals (`deal`).
     pub async fn bulk(&self, actor: &Actor, entity: &str, req: BulkRequest) -> Result<BulkResult> {
+        if entity == "deal" && matches!(req.action, BulkAction::SetLifecycle { .. }) {
+            return Err(Error::invalid("action", "deals have no lifecycle stage; move them on the board instead"));
+        }
         if let BulkAction::AddTag { tag } | BulkAction::RemoveTag { tag } = &req.action
             && (tag.trim().is_empty() || tag.chars().count() > 50)
         {
@@ -158,7 +170,13 @@ impl Services {
             && transferred > 0
             && owner_id != actor.user_id
         {
-            let what = if entity == "company" { "companies" } else { "contacts" };
+            let what = match entity {
+                "company" => "companies",
+                "deal" => "deals",
+                _ => "contacts",
+            };
+            // The deals' list lives beside the board.
+            let list = if entity == "deal" { "deals/list" } else { what };
             self.store
                 .insert_notifications(&[Notification {
                     id: new_id(),
@@ -166,7 +184,7 @@ impl Services {
                     kind: "client_transferred".into(),
                     title: format!("{transferred} {what} were transferred to you"),
                     body: Some(format!("by {}", actor.name)),
-                    link: Some(format!("/{what}?filter={}", crate::domain::filter::owner_me_filter())),
+                    link: Some(format!("/{list}?filter={}", crate::domain::filter::owner_me_filter())),
                     created_at: now(),
                     read_at: None,
                 }])
@@ -177,25 +195,34 @@ impl Services {
 
     /// Changes one record; `Ok(false)` when there was nothing to change.
     async fn bulk_one(&self, actor: &Actor, entity: &str, id: Uuid, action: &BulkAction) -> Result<bool> {
-        let (tags, owner, lifecycle, version) = if entity == "company" {
-            let c = self.get_company(actor, id).await?;
-            (c.tags, c.owner_id, c.lifecycle, c.version)
-        } else {
-            let c = self.get_contact(actor, id).await?.contact;
-            (c.tags, c.owner_id, c.lifecycle, c.version)
+        let (tags, owner, lifecycle, version) = match entity {
+            "company" => {
+                let c = self.get_company(actor, id).await?;
+                (c.tags, c.owner_id, Some(c.lifecycle), c.version)
+            }
+            "deal" => {
+                let d = self.get_deal(actor, id).await?.deal;
+                (d.tags, d.owner_id, None, d.version)
+            }
+            _ => {
+                let c = self.get_contact(actor, id).await?.contact;
+                (c.tags, c.owner_id, Some(c.lifecycle), c.version)
+            }
         };
         let patch = match action {
             BulkAction::Delete => {
-                if entity == "company" {
-                    self.delete_company(actor, id, None).await?;
-                } else {
-                    self.delete_contact(actor, id, None).await?;
+                match entity {
+                    "company" => self.delete_company(actor, id, None).await?,
+                    "deal" => self.delete_deal(actor, id, None).await?,
+                    _ => self.delete_contact(actor, id, None).await?,
                 }
                 return Ok(true);
             }
             BulkAction::AssignOwner { owner_id } if owner == Some(*owner_id) => return Ok(false),
             BulkAction::AssignOwner { owner_id } => Map::from_iter([("owner_id".to_owned(), json!(owner_id))]),
-            BulkAction::SetLifecycle { lifecycle: l } if l.trim().eq_ignore_ascii_case(lifecycle.as_str()) => {
+            BulkAction::SetLifecycle { lifecycle: l }
+                if lifecycle.is_none_or(|now| l.trim().eq_ignore_ascii_case(now.as_str())) =>
+            {
                 return Ok(false);
             }
             BulkAction::SetLifecycle { lifecycle: l } => Map::from_iter([("lifecycle".to_owned(), json!(l))]),
@@ -205,10 +232,10 @@ impl Services {
             },
         };
         // Duplicate warnings do not apply: only owner, tags or stage change here.
-        if entity == "company" {
-            self.update_company_with(actor, id, patch, Some(version), true, false).await?;
-        } else {
-            self.update_contact_with(actor, id, patch, Some(version), true, false).await?;
+        match entity {
+            "company" => self.update_company_with(actor, id, patch, Some(version), true, false).await.map(|_| ())?,
+            "deal" => self.update_deal(actor, id, patch, Some(version)).await.map(|_| ())?,
+            _ => self.update_contact_with(actor, id, patch, Some(version), true, false).await.map(|_| ())?,
         }
         Ok(true)
     }

@@ -562,6 +562,21 @@ impl Services {
         self.write(DealWrite::plain(next, current.version, audit)).await
     }
 
+    /// Puts a deleted deal back (administrators, as the trash of contacts). A won deal takes
+    /// its stock again and counts on the board again.
+    pub async fn restore_deal(&self, actor: &Actor, id: Uuid) -> Result<DealView> {
+        check_area(actor, Area::Settings, Action::Update)?;
+        let current =
+            self.store.get_deal(id).await?.filter(|d| d.deleted_at.is_some()).ok_or(Error::NotFound("deal"))?;
+        let mut next = current.clone();
+        next.version += 1;
+        next.deleted_at = None;
+        next.updated_at = now();
+        let audit = audit_entry(actor, "restore", "deal", id, audit::diff(&to_json(&current), &to_json(&next)));
+        self.write(DealWrite::plain(next.clone(), current.version, audit)).await?;
+        self.deal_view(next).await
+    }
+
     /// Moves a deal to another stage: closes its current stay, opens a new one (who and
     /// when), sets the status and `closed_at` from the stage's kind, records a
     /// `stage_changed` event and audit line.

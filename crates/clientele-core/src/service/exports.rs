@@ -1,6 +1,7 @@
-//! Exports: a list, a saved view or a selection of contacts or companies written to CSV,
-//! XLSX or vCard by a background job, page by page (keyset), into a stored file. Column
-//! headers are the import's field labels, so an exported file imports back as it was.
+//! Exports: a list, a saved view or a selection of contacts, companies or deals written to
+//! CSV, XLSX or vCard by a background job, page by page (keyset), into a stored file. Column
+//! headers of contacts and companies are the import's field labels, so an exported file
+//! imports back as it was.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -15,6 +16,7 @@ use super::jobs::Lease;
 use crate::authz::{Action, Actor, Area, RecordKind, Scope, check_area, scope};
 use crate::domain::client::{Company, Contact, Phone};
 use crate::domain::custom_field::{CustomFieldDef, FieldType};
+use crate::domain::deal::Deal;
 use crate::domain::export::{Export, ExportFormat, ExportRequest, ExportStatus, StoredFile};
 use crate::domain::import::UserDirectory;
 use crate::domain::import_map;
@@ -93,11 +95,51 @@ const COMPANY_ALL: &[&str] = &[
     "company.notes",
 ];
 
+/// Deals: (key, header). Deals are not imported, so their headers are their own.
+const DEAL_COLUMNS: &[(&str, &str)] = &[
+    ("deal.title", "Title"),
+    ("deal.pipeline", "Pipeline"),
+    ("deal.stage", "Stage"),
+    ("deal.status", "Status"),
+    ("deal.amount", "Amount"),
+    ("deal.currency", "Currency"),
+    ("deal.expected_close_date", "Expected close"),
+    ("deal.source", "Source"),
+    ("deal.contact", "Contact"),
+    ("deal.company", "Company"),
+    ("deal.owner", "Owner"),
+    ("deal.tags", "Tags"),
+    ("deal.stage_entered_at", "In stage since"),
+    ("deal.closed_at", "Closed"),
+    ("deal.created_at", "Created"),
+    ("deal.updated_at", "Updated"),
+    ("deal.notes", "Notes"),
+];
+const DEAL_VISIBLE: &[&str] = &[
+    "deal.title",
+    "deal.stage",
+    "deal.amount",
+    "deal.currency",
+    "deal.owner",
+    "deal.expected_close_date",
+    "deal.tags",
+];
+
 /// A list column name (as saved views keep them) → export column keys.
 fn view_column(entity: &str, col: &str) -> Vec<String> {
-    let side = if entity == "contacts" { "contact" } else { "company" };
-    if let Some(k) = col.strip_prefix("custom_fields.") {
+    let side = side_of(entity);
+    if let Some(k) = col.strip_prefix("custom_fields.").or_else(|| col.strip_prefix("cf.")) {
         return vec![format!("{side}.custom.{k}")];
+    }
+    if side == "deal" {
+        let key = match col {
+            "close" => "deal.expected_close_date".to_owned(),
+            "created" => "deal.created_at".to_owned(),
+            "updated" => "deal.updated_at".to_owned(),
+            "in_stage" => "deal.stage_entered_at".to_owned(),
+            other => format!("deal.{other}"),
+        };
+        return if DEAL_COLUMNS.iter().any(|(k, _)| *k == key) { vec![key] } else { vec![] };
     }
     let keys: &[&str] = match (side, col) {
         ("contact", "display_name" | "name") => &["contact.full_name"],
@@ -113,9 +155,21 @@ fn view_column(entity: &str, col: &str) -> Vec<String> {
     keys.iter().map(|k| (*k).to_owned()).collect()
 }
 
+/// `contact`, `company` or `deal` for the export's entity (`contacts`, ...).
+fn side_of(entity: &str) -> &'static str {
+    match entity {
+        "companies" => "company",
+        "deals" => "deal",
+        _ => "contact",
+    }
+}
+
 fn label_of(key: &str, defs: &[CustomFieldDef]) -> String {
     if let Some((_, k)) = key.split_once(".custom.") {
         return defs.iter().find(|d| d.key == k).map(|d| d.label.clone()).unwrap_or_else(|| k.to_owned());
+    }
+    if let Some((_, label)) = DEAL_COLUMNS.iter().find(|(k, _)| *k == key) {
+        return (*label).to_owned();
     }
     import_map::target_fields()
         .iter()
@@ -153,7 +207,10 @@ fn custom_cell(def: Option<&CustomFieldDef>, v: Option<&Value>, users: &UserDire
 
 struct Cells<'a> {
     users: &'a UserDirectory,
-    companies: &'a HashMap<Uuid, String>,
+    /// Names of the records the rows link to (companies, contacts), read once each.
+    names: &'a HashMap<Uuid, String>,
+    /// Pipeline and stage names.
+    stages: &'a HashMap<Uuid, String>,
     defs: &'a [CustomFieldDef],
 }
 
@@ -167,7 +224,7 @@ impl Cells<'_> {
             "contact.first_name" => c.first_name.clone().unwrap_or_default(),
             "contact.last_name" => c.last_name.clone().unwrap_or_default(),
             "contact.title" => c.title.clone().unwrap_or_default(),
-            "company.name" => c.company_id.and_then(|id| self.companies.get(&id).cloned()).unwrap_or_default(),
+            "company.name" => c.company_id.and_then(|id| self.names.get(&id).cloned()).unwrap_or_default(),
             "contact.phone_mobile" => phones_of(&c.phones, Some("mobile")),
             "contact.phone_work" => phones_of(&c.phones, Some("work")),
             "contact.phone_home" => phones_of(&c.phones, Some("home")),
@@ -235,6 +292,71 @@ impl Cells<'_> {
             },
         }
     }
+
+    fn deal(&self, d: &Deal, key: &str) -> String {
+        let name = |id: Option<Uuid>| id.and_then(|i| self.names.get(&i).cloned()).unwrap_or_default();
+        let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default()
+        };
+        match key {
+            "deal.title" => d.title.clone(),
+            "deal.pipeline" => self.stages.get(&d.pipeline_id).cloned().unwrap_or_default(),
+            "deal.stage" => self.stages.get(&d.stage_id).cloned().unwrap_or_default(),
+            "deal.status" => d.status.as_str().to_owned(),
+            "deal.amount" => d.amount.clone(),
+            "deal.currency" => d.currency.clone(),
+            "deal.expected_close_date" => d.expected_close_date.map(|x| x.to_string()).unwrap_or_default(),
+            "deal.source" => d.source.clone().unwrap_or_default(),
+            "deal.contact" => name(d.contact_id),
+            "deal.company" => name(d.company_id),
+            "deal.owner" => d.owner_id.and_then(|o| self.users.email_of(o)).unwrap_or_default().to_owned(),
+            "deal.tags" => d.tags.join("; "),
+            "deal.stage_entered_at" => time(Some(d.stage_entered_at)),
+            "deal.closed_at" => time(d.closed_at),
+            "deal.created_at" => time(Some(d.created_at)),
+            "deal.updated_at" => time(Some(d.updated_at)),
+            "deal.notes" => d.notes.clone().unwrap_or_default(),
+            other => match other.strip_prefix("deal.custom.") {
+                Some(k) => custom_cell(self.defs.iter().find(|x| x.key == k), d.custom_fields.get(k), self.users),
+                None => String::new(),
+            },
+        }
+    }
+}
+
+/// One page of an export's records.
+enum Records {
+    Contacts(Vec<Contact>),
+    Companies(Vec<Company>),
+    Deals(Vec<Deal>),
+}
+
+impl Records {
+    fn len(&self) -> usize {
+        match self {
+            Records::Contacts(v) => v.len(),
+            Records::Companies(v) => v.len(),
+            Records::Deals(v) => v.len(),
+        }
+    }
+
+    /// Ids of linked records whose names the rows show.
+    fn linked(&self) -> Vec<Uuid> {
+        match self {
+            Records::Contacts(v) => v.iter().filter_map(|c| c.company_id).collect(),
+            Records::Companies(_) => vec![],
+            Records::Deals(v) => v.iter().flat_map(|d| [d.contact_id, d.company_id]).flatten().collect(),
+        }
+    }
+
+    fn rows(&self, cells: &Cells<'_>, keys: &[String]) -> Vec<Vec<String>> {
+        let row = |f: &dyn Fn(&str) -> String| keys.iter().map(|k| f(k)).collect::<Vec<_>>();
+        match self {
+            Records::Contacts(v) => v.iter().map(|c| row(&|k| cells.contact(c, k))).collect(),
+            Records::Companies(v) => v.iter().map(|c| row(&|k| cells.company(c, k))).collect(),
+            Records::Deals(v) => v.iter().map(|d| row(&|k| cells.deal(d, k))).collect(),
+        }
+    }
 }
 
 /// Bytes written by a format writer, taken out page by page into stored chunks.
@@ -274,7 +396,8 @@ impl Services {
         let kind = match req.entity.as_str() {
             "contacts" => RecordKind::Contact,
             "companies" => RecordKind::Company,
-            _ => return Err(Error::invalid("entity", "must be `contacts` or `companies`")),
+            "deals" => RecordKind::Deal,
+            _ => return Err(Error::invalid("entity", "must be `contacts`, `companies` or `deals`")),
         };
         if scope(actor, kind, Action::Export) == Scope::Nothing {
             return Err(Error::Forbidden("your role cannot export records".into()));
@@ -310,6 +433,7 @@ impl Services {
             };
             match kind {
                 RecordKind::Contact => self.list_contacts(actor, &lr).await.map(|_| ())?,
+                RecordKind::Deal => self.list_deals(actor, &lr).await.map(|_| ())?,
                 _ => self.list_companies(actor, &lr).await.map(|_| ())?,
             }
         }
@@ -377,23 +501,25 @@ impl Services {
         e.rows_done = 0;
         self.store.save_export(&e).await?;
         let req = e.request.clone();
-        let contacts = req.entity == "contacts";
-        let side = if contacts { "contact" } else { "company" };
+        let side = side_of(&req.entity);
         let defs = self.cached_defs(side).await?;
         let users = UserDirectory::new(self.all_users().await?.into_iter().map(|u| (u.id, u.email, u.name)));
         // Columns: all built-in ones and every custom field, or those of the view.
         let mut keys: Vec<String> = Vec::new();
         let visible = req.columns.as_deref() == Some("visible");
+        let (all, shown, name): (Vec<&str>, &[&str], &str) = match side {
+            "company" => (COMPANY_ALL.to_vec(), COMPANY_VISIBLE, "company.name"),
+            "deal" => (DEAL_COLUMNS.iter().map(|(k, _)| *k).collect(), DEAL_VISIBLE, "deal.title"),
+            _ => (CONTACT_ALL.to_vec(), CONTACT_VISIBLE, "contact.full_name"),
+        };
         if visible {
             let view_cols = match req.view {
                 Some(v) => self.store.get_view(v).await?.map(|v| v.columns).unwrap_or_default(),
                 None => Vec::new(),
             };
             if view_cols.is_empty() {
-                let base = if contacts { CONTACT_VISIBLE } else { COMPANY_VISIBLE };
-                keys.extend(base.iter().map(|k| (*k).to_owned()));
+                keys.extend(shown.iter().map(|k| (*k).to_owned()));
             } else {
-                let name = if contacts { "contact.full_name" } else { "company.name" };
                 keys.push(name.to_owned());
                 for c in &view_cols {
                     for k in view_column(&req.entity, c) {
@@ -404,8 +530,7 @@ impl Services {
                 }
             }
         } else {
-            let base = if contacts { CONTACT_ALL } else { COMPANY_ALL };
-            keys.extend(base.iter().map(|k| (*k).to_owned()));
+            keys.extend(all.iter().map(|k| (*k).to_owned()));
             keys.extend(defs.iter().map(|d| format!("{side}.custom.{}", d.key)));
         }
         let headers: Vec<String> = keys.iter().map(|k| label_of(k, &defs)).collect();
@@ -423,7 +548,11 @@ impl Services {
                 Out::Csv(Box::new(w))
             }
             ExportFormat::Xlsx => {
-                let sheet = if contacts { "Contacts" } else { "Companies" };
+                let sheet = match side {
+                    "company" => "Companies",
+                    "deal" => "Deals",
+                    _ => "Contacts",
+                };
                 let mut w = clientele_io::XlsxOut::new(sheet).map_err(io_err)?;
                 w.write_header(&headers).map_err(io_err)?;
                 Out::Xlsx(Box::new(w))
@@ -432,25 +561,28 @@ impl Services {
         };
         let name = format!("{}-{}.{}", req.entity, now().format("%Y%m%d-%H%M%S"), req.format.extension());
         let mut sink = self.new_file(&name, req.format.content_type(), Some(actor.user_id)).await?;
-        let mut companies: HashMap<Uuid, String> = HashMap::new();
+        let mut names: HashMap<Uuid, String> = HashMap::new();
+        let stages: HashMap<Uuid, String> = if side == "deal" {
+            self.store
+                .list_pipelines()
+                .await?
+                .into_iter()
+                .flat_map(|p| {
+                    let mut v: Vec<(Uuid, String)> = p.stages.iter().map(|s| (s.id, s.name.clone())).collect();
+                    v.push((p.id, p.name));
+                    v
+                })
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let mut cursor: Option<String> = None;
         let mut id_chunks = req.ids.chunks(PAGE as usize);
         loop {
             // One page: a chunk of the selection, or the next keyset page of the list.
-            let (page_contacts, page_companies): (Vec<Contact>, Vec<Company>) = if !req.ids.is_empty() {
+            let page = if !req.ids.is_empty() {
                 let Some(chunk) = id_chunks.next() else { break };
-                let mut cs = Vec::new();
-                let mut os = Vec::new();
-                for id in chunk {
-                    if contacts {
-                        if let Ok(v) = self.get_contact(&actor, *id).await {
-                            cs.push(v.contact);
-                        }
-                    } else if let Ok(c) = self.get_company(&actor, *id).await {
-                        os.push(c);
-                    }
-                }
-                (cs, os)
+                self.export_selection(&actor, side, chunk).await
             } else {
                 let lr = ListRequest {
                     q: req.q.clone(),
@@ -461,47 +593,42 @@ impl Services {
                     cursor: cursor.clone(),
                     deleted: false,
                 };
-                if contacts {
-                    let page = self.list_contacts(&actor, &lr).await?;
-                    cursor = page.next_cursor;
-                    (page.data, Vec::new())
-                } else {
-                    let page = self.list_companies(&actor, &lr).await?;
-                    cursor = page.next_cursor;
-                    (Vec::new(), page.data)
-                }
+                let (page, next) = self.export_page(&actor, side, &lr).await?;
+                cursor = next;
+                page
             };
-            // Names of the contacts' companies, read once each.
-            for c in &page_contacts {
-                if let Some(cid) = c.company_id
-                    && !companies.contains_key(&cid)
-                {
-                    let name = self.store.get_company(cid).await?.map(|c| c.name).unwrap_or_default();
-                    companies.insert(cid, name);
+            // Names of the linked companies and contacts, read once each.
+            for id in page.linked() {
+                if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id) {
+                    let name = match self.store.get_company(id).await? {
+                        Some(c) => c.name,
+                        None => self.store.get_contact(id).await?.map(|c| c.display_name).unwrap_or_default(),
+                    };
+                    slot.insert(name);
                 }
             }
-            let cells = Cells { users: &users, companies: &companies, defs: &defs };
-            let n = page_contacts.len() + page_companies.len();
-            for c in &page_contacts {
-                match &mut out {
-                    Out::Vcard(w) => {
-                        let v = vcard_of(c, &companies);
-                        clientele_io::write_vcard(w, &v).map_err(io_err)?;
+            let cells = Cells { users: &users, names: &names, stages: &stages, defs: &defs };
+            match (&mut out, &page) {
+                (Out::Vcard(w), Records::Contacts(list)) => {
+                    for c in list {
+                        clientele_io::write_vcard(w, &vcard_of(c, &names)).map_err(io_err)?;
                     }
-                    Out::Csv(w) => w.write_row(keys.iter().map(|k| cells.contact(c, k))).map_err(io_err)?,
-                    Out::Xlsx(w) => w.write_row(keys.iter().map(|k| cells.contact(c, k))).map_err(io_err)?,
                 }
-            }
-            for c in &page_companies {
-                match &mut out {
-                    Out::Csv(w) => w.write_row(keys.iter().map(|k| cells.company(c, k))).map_err(io_err)?,
-                    Out::Xlsx(w) => w.write_row(keys.iter().map(|k| cells.company(c, k))).map_err(io_err)?,
-                    Out::Vcard(_) => {}
+                (Out::Vcard(_), _) => {}
+                (Out::Csv(w), _) => {
+                    for r in page.rows(&cells, &keys) {
+                        w.write_row(r.iter()).map_err(io_err)?;
+                    }
+                }
+                (Out::Xlsx(w), _) => {
+                    for r in page.rows(&cells, &keys) {
+                        w.write_row(r).map_err(io_err)?;
+                    }
                 }
             }
             let bytes = spool.take();
             sink.push(self, &bytes).await?;
-            e.rows_done += n as i64;
+            e.rows_done += page.len() as i64;
             self.store.save_export(&e).await?;
             lease.keep(self).await?;
             if req.ids.is_empty() && cursor.is_none() {
@@ -523,6 +650,43 @@ impl Services {
         e.finished_at = Some(now());
         self.store.save_export(&e).await?;
         Ok(())
+    }
+}
+
+impl Services {
+    /// The records of a selection that the actor can see (others are left out).
+    async fn export_selection(&self, actor: &Actor, side: &str, ids: &[Uuid]) -> Records {
+        let mut out = match side {
+            "company" => Records::Companies(Vec::new()),
+            "deal" => Records::Deals(Vec::new()),
+            _ => Records::Contacts(Vec::new()),
+        };
+        for id in ids {
+            match &mut out {
+                Records::Contacts(v) => v.extend(self.get_contact(actor, *id).await.ok().map(|x| x.contact)),
+                Records::Companies(v) => v.extend(self.get_company(actor, *id).await.ok()),
+                Records::Deals(v) => v.extend(self.get_deal(actor, *id).await.ok().map(|x| x.deal)),
+            }
+        }
+        out
+    }
+
+    /// The next keyset page of the list and the cursor after it.
+    async fn export_page(&self, actor: &Actor, side: &str, lr: &ListRequest) -> Result<(Records, Option<String>)> {
+        Ok(match side {
+            "company" => {
+                let p = self.list_companies(actor, lr).await?;
+                (Records::Companies(p.data), p.next_cursor)
+            }
+            "deal" => {
+                let p = self.list_deals(actor, lr).await?;
+                (Records::Deals(p.data), p.next_cursor)
+            }
+            _ => {
+                let p = self.list_contacts(actor, lr).await?;
+                (Records::Contacts(p.data), p.next_cursor)
+            }
+        })
     }
 }
 

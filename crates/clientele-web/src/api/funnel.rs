@@ -8,9 +8,9 @@ use axum::response::Response;
 use clientele_core::domain::deal::{CurrencyRate, Deal, DealPayment, LossReason, Pipeline, StageDuration};
 use clientele_core::domain::page::Page;
 use clientele_core::service::{
-    BaseCurrencyRequest, Board, BoardRequest, CreatePipelineRequest, Currencies, DealInput, DealView, ItemsRequest,
-    ListRequest, LossReasonRequest, MoveRequest, PaymentRequest, RateRequest, StageInput, StageOrderRequest,
-    StagePatch, UpdatePipelineRequest,
+    BaseCurrencyRequest, Board, BoardRequest, BulkRequest, BulkResult, CreatePipelineRequest, Currencies, DealInput,
+    DealView, ItemsRequest, ListRequest, LossReasonRequest, MoveRequest, PaymentRequest, RateRequest, StageInput,
+    StageOrderRequest, StagePatch, UpdatePipelineRequest,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -279,6 +279,30 @@ pub async fn delete_rate(
 }
 
 // ---------------- deals ----------------
+
+/// One action on many deals (see `/contacts/bulk`): `assign_owner` (the new owner is
+/// notified), `add_tag` / `remove_tag`, `delete`.
+#[utoipa::path(post, path = "/deals/bulk", tag = "deals", request_body = BulkRequest,
+    responses((status = 200, body = BulkResult), (status = 422, body = Problem)))]
+pub async fn bulk_deals(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(req): ApiJson<BulkRequest>,
+) -> ApiResult<Json<BulkResult>> {
+    Ok(Json(state.services().bulk(&u.actor, "deal", req).await?))
+}
+
+/// Restore a deleted deal (administrators).
+#[utoipa::path(post, path = "/deals/{id}/restore", tag = "deals", params(("id" = Uuid, Path)),
+    responses((status = 200, body = DealView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn restore_deal(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
+    let d = state.services().restore_deal(&u.actor, id).await?;
+    Ok(with_etag(StatusCode::OK, d.deal.version, d))
+}
 
 /// List deals: the contacts' filter builder with deal fields, saved views, title search,
 /// keyset pages. Sorts: `updated_at` (default `-updated_at`), `created_at`, `title`,

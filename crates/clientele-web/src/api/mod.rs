@@ -160,6 +160,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(funnel::list_deals, funnel::create_deal))
         .routes(routes!(funnel::get_deal, funnel::update_deal, funnel::delete_deal))
         .routes(routes!(funnel::move_deal))
+        .routes(routes!(funnel::bulk_deals))
+        .routes(routes!(funnel::restore_deal))
         .routes(routes!(funnel::replace_items))
         .routes(routes!(funnel::add_payment))
         .routes(routes!(funnel::remove_payment))

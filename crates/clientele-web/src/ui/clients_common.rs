@@ -577,24 +577,6 @@ pub fn email_kinds(c: &Chrome) -> Vec<(String, String)> {
 // Lists: columns, quick filters, the filter builder
 // ---------------------------------------------------------------------------------------
 
-pub const CONTACT_COLUMNS: &[&str] =
-    &["company", "title", "phone", "email", "lifecycle", "owner", "tags", "city", "source", "created", "updated"];
-pub const COMPANY_COLUMNS: &[&str] = &[
-    "industry",
-    "tax_number",
-    "website",
-    "phone",
-    "email",
-    "lifecycle",
-    "owner",
-    "tags",
-    "city",
-    "created",
-    "updated",
-];
-pub const CONTACT_DEFAULT: &[&str] = &["company", "phone", "email", "lifecycle", "owner", "tags", "updated"];
-pub const COMPANY_DEFAULT: &[&str] = &["industry", "phone", "email", "lifecycle", "owner", "tags", "updated"];
-
 pub const OPS: &[&str] = &[
     "eq",
     "ne",
@@ -681,23 +663,6 @@ pub fn filter_to_rows(f: &Value) -> Option<(Vec<FbRow>, String)> {
     leaf(f).map(|r| (vec![r], "and".to_owned()))
 }
 
-/// Quick filters (lifecycle, owner, tag) as conditions.
-pub fn quick_conditions(p: &Pairs) -> Vec<Value> {
-    let mut v = Vec::new();
-    if let Some(l) = p.get("lifecycle") {
-        v.push(cond("lifecycle", "eq", json!(l)));
-    }
-    match p.get("owner") {
-        Some("none") => v.push(cond("owner_id", "is_empty", Value::Null)),
-        Some(o) => v.push(cond("owner_id", "eq", json!(o))),
-        None => {}
-    }
-    if let Some(t) = p.get("tag") {
-        v.push(cond("tags", "has", json!(t)));
-    }
-    v
-}
-
 pub fn and_all(mut parts: Vec<Value>) -> Option<Value> {
     match parts.len() {
         0 => None,
@@ -716,20 +681,6 @@ pub fn qs(pairs: &[(&str, String)]) -> String {
         .join("&")
 }
 
-/// Field names the filter builder offers, labelled.
-pub fn filter_fields(c: &Chrome, ent: Ent, defs: &[CustomFieldDef]) -> Vec<(String, String)> {
-    clientele_core::domain::filter::fields(ent.key(), defs)
-        .into_iter()
-        .map(|f| {
-            let label = match f.strip_prefix("custom_fields.") {
-                Some(k) => defs.iter().find(|d| d.key == k).map(|d| d.label.clone()).unwrap_or_else(|| f.clone()),
-                None => c.t.get(&format!("ff-{f}")),
-            };
-            (f, label)
-        })
-        .collect()
-}
-
 pub fn op_options(c: &Chrome) -> Vec<(String, String)> {
     OPS.iter().map(|o| ((*o).to_owned(), c.t.get(&format!("op-{o}")))).collect()
 }
@@ -737,18 +688,27 @@ pub fn op_options(c: &Chrome) -> Vec<(String, String)> {
 /// Everything the list (and its htmx fragment) shows.
 pub struct ListView {
     pub ent: &'static str,
+    /// Where the records live (`{base}/{id}`, `{base}/bulk`).
     pub base: &'static str,
+    /// The list page itself.
+    pub href: &'static str,
+    /// The export's entity; empty when the kind is not exported.
+    pub export_entity: &'static str,
+    pub new_label: String,
+    pub duplicates: bool,
+    pub trash: bool,
     pub name_col: ColView,
     pub cols: Vec<ColView>,
     pub all_cols: Vec<(String, String, bool)>,
     pub rows: Vec<ListRow>,
     pub next_href: Option<String>,
     pub q: String,
-    pub lifecycle: String,
-    pub owner: String,
-    pub tag: String,
+    pub quick: Vec<super::list_kinds::Quick>,
     pub users: Vec<(String, String)>,
+    /// For the bulk bar's "change stage" (contacts and companies only).
     pub lifecycles: Vec<(String, String)>,
+    /// (action, label) of the bulk bar; empty: no bulk actions.
+    pub bulk_actions: Vec<(String, String)>,
     pub views: Vec<ViewOpt>,
     pub view: String,
     pub view_own: bool,
@@ -772,6 +732,8 @@ pub struct ColView {
     pub label: String,
     pub sort_href: Option<String>,
     pub sorted: &'static str,
+    /// Right-aligned (amounts).
+    pub numeric: bool,
 }
 
 pub struct ViewOpt {
@@ -788,7 +750,7 @@ pub struct ListRow {
     pub cells: Vec<Cell>,
 }
 
-/// A table cell: plain text, a badge, a list of tags, or a link.
+/// A table cell: plain text, a number (right-aligned), a badge, a list of tags, or a link.
 pub struct Cell {
     pub kind: &'static str,
     pub text: String,
@@ -799,6 +761,9 @@ pub struct Cell {
 impl Cell {
     pub fn text(s: impl Into<String>) -> Self {
         Self { kind: "text", text: s.into(), href: String::new(), items: vec![] }
+    }
+    pub fn num(s: impl Into<String>) -> Self {
+        Self { kind: "num", text: s.into(), href: String::new(), items: vec![] }
     }
     pub fn badge(s: impl Into<String>, class: &str) -> Self {
         Self { kind: "badge", text: s.into(), href: class.to_owned(), items: vec![] }
@@ -812,6 +777,15 @@ impl Cell {
 }
 
 impl ListView {
+    /// The options of a quick filter (e.g. the lead form's temperatures).
+    pub fn options_of(&self, name: &str) -> Vec<(String, String)> {
+        self.quick
+            .iter()
+            .find(|q| q.name == name)
+            .map(|q| q.options.iter().skip(1).cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn fb_display_rows(&self) -> Vec<FbRow> {
         let mut v = self.fb_rows.clone();
         v.push(FbRow::default());

@@ -11,14 +11,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use clientele_core::Error;
 use clientele_core::domain::custom_field::CustomFieldDef;
 use clientele_core::domain::deal::{Deal, LossReason, Pipeline, StageKind};
+use clientele_core::domain::money;
 use clientele_core::service::{
     BoardRequest, DealInput, DealItemInput, DealView, ItemsRequest, ListRequest, MoveRequest, PaymentRequest,
+    ProductListRequest,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::cards::timeline;
-use super::clients_common::{CfInput, FormValues, Pairs, companies, fmt_time, name_of, qs, show_custom, users};
+use super::clients_common::{CfInput, FormValues, Pairs, fmt_time, name_of, qs, show_custom, users};
 use super::settings::{AuditRow, Errs, form_errors};
 use super::{Chrome, error_page, initials, redirect_with_flash, render};
 use crate::auth::{Authenticated, WebUser};
@@ -331,6 +333,8 @@ pub async fn quick_add(
 // ---------------- the deal card ----------------
 
 pub struct ItemRow {
+    pub product_id: String,
+    pub sku: String,
     pub name: String,
     pub quantity: String,
     pub unit: String,
@@ -493,6 +497,15 @@ async fn card_page(
     c.title = d.title.clone();
     let tl = timeline(state, user, &c, d.id).await;
     let docs = super::documents::deal_documents(state, user, &c, d.id, !v.items.is_empty()).await;
+    // SKUs of the catalogue lines, shown beside their names.
+    let mut skus: Vec<(Uuid, String)> = Vec::new();
+    for pid in v.items.iter().filter_map(|i| i.product_id) {
+        if !skus.iter().any(|(id, _)| *id == pid)
+            && let Ok(prod) = s.get_product(&user.actor, pid).await
+        {
+            skus.push((pid, prod.sku.unwrap_or_default()));
+        }
+    }
     let page = CardPage {
         docs,
         status: c.t.get(&format!("deal-status-{}", d.status.as_str())),
@@ -516,6 +529,12 @@ async fn card_page(
             .items
             .iter()
             .map(|i| ItemRow {
+                product_id: i.product_id.map(|x| x.to_string()).unwrap_or_default(),
+                sku: i
+                    .product_id
+                    .and_then(|pid| skus.iter().find(|(id, _)| *id == pid))
+                    .map(|(_, k)| k.clone())
+                    .unwrap_or_default(),
                 name: i.name.clone(),
                 quantity: i.quantity.clone(),
                 unit: i.unit.clone().unwrap_or_default(),
@@ -621,7 +640,8 @@ pub async fn items_post(
 ) -> Response {
     let p = Pairs::from_bytes(&body);
     let col = |k: &str| p.all(k);
-    let (names, qty, units, prices, discounts, taxes) = (
+    let (products, names, qty, units, prices, discounts, taxes) = (
+        col("item_product"),
         col("item_name"),
         col("item_quantity"),
         col("item_unit"),
@@ -634,7 +654,7 @@ pub async fn items_post(
         .filter(|&i| at(&names, i).is_some() || at(&prices, i).is_some())
         .map(|i| DealItemInput {
             name: at(&names, i),
-            product_id: None,
+            product_id: at(&products, i).and_then(|x| Uuid::parse_str(&x).ok()),
             quantity: at(&qty, i).map(Value::String),
             unit: at(&units, i),
             unit_price: at(&prices, i).map(Value::String),
@@ -713,8 +733,9 @@ pub struct DealForm {
     /// (pipeline name, [(stage id, stage name)]) for the stage picker (new deals only).
     pub stages: Vec<(String, Vec<(String, String)>)>,
     pub users: Vec<(String, String)>,
-    pub companies: Vec<(String, String)>,
-    pub contacts: Vec<(String, String)>,
+    /// Names of the chosen contact and company, for their pickers.
+    pub contact_label: String,
+    pub company_label: String,
     pub co_owners: Vec<String>,
     pub errs: Errs,
 }
@@ -737,7 +758,7 @@ impl DealForm {
     }
 
     pub fn other_errors(&self) -> Vec<String> {
-        let shown = [
+        self.errs.other(&[
             "title",
             "stage_id",
             "pipeline_id",
@@ -750,13 +771,8 @@ impl DealForm {
             "owner_id",
             "tags",
             "notes",
-        ];
-        self.errs
-            .0
-            .iter()
-            .filter(|e| !shown.contains(&e.field.as_str()) && !e.field.starts_with("custom_fields."))
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect()
+            "custom_fields.",
+        ])
     }
 }
 
@@ -781,17 +797,6 @@ const DEAL_TEXT_FIELDS: &[&str] = &[
     "notes",
 ];
 
-/// Contacts as (id, name) by name, for the contact picker (the first 500).
-async fn contact_choices(state: &AppState, user: &Authenticated) -> Vec<(String, String)> {
-    let req = ListRequest { sort: Some("name".into()), limit: Some(500), ..Default::default() };
-    state
-        .services()
-        .list_contacts(&user.actor, &req)
-        .await
-        .map(|p| p.data.into_iter().map(|c| (c.id.to_string(), c.display_name)).collect())
-        .unwrap_or_default()
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn show_form(
     state: &AppState,
@@ -809,6 +814,15 @@ async fn show_form(
     let defs = s.list_custom_fields(&user.actor, Some("deal")).await.unwrap_or_default();
     let users = users(s, &user.actor).await;
     let pipelines = s.list_pipelines(&user.actor).await.unwrap_or_default();
+    let id_of = |k: &str| Uuid::parse_str(f.val(k).trim()).ok();
+    let contact_label = match id_of("contact_id") {
+        Some(id) => s.get_contact(&user.actor, id).await.map(|v| v.contact.display_name).unwrap_or_default(),
+        None => String::new(),
+    };
+    let company_label = match id_of("company_id") {
+        Some(id) => s.get_company(&user.actor, id).await.map(|x| x.name).unwrap_or_default(),
+        None => String::new(),
+    };
     let p = DealForm {
         action: match editing {
             Some((id, _)) => format!("/deals/{id}/edit"),
@@ -831,8 +845,8 @@ async fn show_form(
             })
             .collect(),
         users,
-        companies: companies(s, &user.actor).await,
-        contacts: contact_choices(state, user).await,
+        contact_label,
+        company_label,
         co_owners,
         errs,
     };
@@ -958,6 +972,106 @@ pub async fn deal_update(
             Ok((status, errs)) => show_form(&state, &headers, &user, Some((id, version)), f, co, errs, status).await,
             Err(e) => error_page(&state, &headers, Some(&user), e),
         },
+    }
+}
+
+// ---------------- pickers ----------------
+
+/// One choice of a search-as-you-type picker.
+pub struct PickOption {
+    pub id: String,
+    pub label: String,
+    pub sub: String,
+    /// Products: the unit price in the deal's currency (empty without one) and the unit.
+    pub price: String,
+    pub unit: String,
+}
+
+#[derive(Template)]
+#[template(path = "deals/_pick_options.html")]
+struct PickOptions {
+    c: Chrome,
+    options: Vec<PickOption>,
+}
+
+/// The choices of a picker for what was typed (`/deals/pick/contact|company|product`):
+/// contacts and companies through the global search (by name, phone, e-mail, tax number),
+/// products by name or SKU with their price in the deal's `currency` from its price lists.
+pub async fn picker_options(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(what): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let p = Pairs::from_query(query.as_deref());
+    let q = ["q", "contact_q", "company_q", "item_name"].iter().find_map(|k| p.get(k)).unwrap_or_default().to_owned();
+    let s = state.services();
+    let c = Chrome::for_user(&state, &headers, &user, "/deals", "nav-deals").await;
+    let hit = |h: clientele_core::store::SearchHit| PickOption {
+        id: h.id.to_string(),
+        label: h.title,
+        sub: h.subtitle.unwrap_or_default(),
+        price: String::new(),
+        unit: String::new(),
+    };
+    let listed = |id: Uuid, label: String, sub: Option<String>| PickOption {
+        id: id.to_string(),
+        label,
+        sub: sub.unwrap_or_default(),
+        price: String::new(),
+        unit: String::new(),
+    };
+    let options: Result<Vec<PickOption>, Error> = match what.as_str() {
+        "contact" | "company" if !q.is_empty() => s.search(&user.actor, &q, Some(8)).await.map(|r| {
+            let hits = if what == "contact" { r.contacts } else { r.companies };
+            hits.into_iter().map(hit).collect()
+        }),
+        "contact" => {
+            let req = ListRequest { sort: Some("name".into()), limit: Some(8), ..Default::default() };
+            s.list_contacts(&user.actor, &req)
+                .await
+                .map(|pg| pg.data.into_iter().map(|x| listed(x.id, x.display_name, x.title)).collect())
+        }
+        "company" => {
+            let req = ListRequest { sort: Some("name".into()), limit: Some(8), ..Default::default() };
+            s.list_companies(&user.actor, &req)
+                .await
+                .map(|pg| pg.data.into_iter().map(|x| listed(x.id, x.name, x.industry)).collect())
+        }
+        "product" => {
+            let currency = p.get("currency").unwrap_or_default().to_owned();
+            let req = ProductListRequest {
+                q: Some(q).filter(|x| !x.is_empty()),
+                active: Some(true),
+                limit: Some(8),
+                ..Default::default()
+            };
+            s.list_products(&user.actor, &req).await.map(|pg| {
+                pg.data
+                    .into_iter()
+                    .map(|x| PickOption {
+                        id: x.id.to_string(),
+                        price: x.price_in(&currency).map(|m| money::format_minor(m, &currency)).unwrap_or_default(),
+                        unit: x.unit.clone().unwrap_or_default(),
+                        sub: [
+                            x.sku.clone(),
+                            x.price_in(&currency).map(|m| format!("{} {currency}", money::format_minor(m, &currency))),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                        label: x.name,
+                    })
+                    .collect()
+            })
+        }
+        _ => Err(Error::NotFound("page")),
+    };
+    match options {
+        Ok(options) => render(StatusCode::OK, &PickOptions { c, options }, false),
+        Err(e) => error_page(&state, &headers, Some(&user), e),
     }
 }
 

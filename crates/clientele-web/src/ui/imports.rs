@@ -18,6 +18,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::clients_common::{Pairs, fmt_time, show, users};
+use super::list_kinds::ListKind;
 use super::settings::Errs;
 use super::{Chrome, error_page, is_htmx, redirect_with_flash, render};
 use crate::auth::{Authenticated, WebUser};
@@ -1001,10 +1002,10 @@ pub struct ExportForm {
 
 impl ExportForm {
     fn from_pairs(entity: &str, p: &Pairs) -> Self {
-        let contacts = entity != "companies";
+        let kind = ListKind::of_export(entity);
         Self {
-            entity: if contacts { "contacts" } else { "companies" }.to_owned(),
-            base: if contacts { "/contacts" } else { "/companies" },
+            entity: kind.export_entity().unwrap_or("contacts").to_owned(),
+            base: kind.href(),
             q: p.str("q"),
             filter: p.str("filter"),
             view: p.str("view"),
@@ -1135,11 +1136,11 @@ fn human_size(n: i64) -> String {
 }
 
 fn export_view(c: &Chrome, e: &clientele_core::domain::export::Export) -> ExportView {
-    let contacts = e.entity == "contacts";
+    let kind = ListKind::of_export(&e.entity);
     ExportView {
         id: e.id.to_string(),
-        base: if contacts { "/contacts" } else { "/companies" },
-        entity_label: c.t.get(if contacts { "imp-entity-contacts" } else { "imp-entity-companies" }),
+        base: kind.href(),
+        entity_label: c.t.get(&format!("imp-entity-{}", kind.export_entity().unwrap_or("contacts"))),
         format: match e.format {
             ExportFormat::Vcard => "vCard".to_owned(),
             f => f.as_str().to_uppercase(),
@@ -1180,8 +1181,7 @@ pub async fn export_show(
         Ok(e) => e,
         Err(e) => return error_page(&state, &headers, Some(&user), e),
     };
-    let base = if e.entity == "contacts" { "/contacts" } else { "/companies" };
-    let c = Chrome::for_user(&state, &headers, &user, base, "exp-title").await;
+    let c = Chrome::for_user(&state, &headers, &user, ListKind::of_export(&e.entity).href(), "exp-title").await;
     let v = export_view(&c, &e);
     let shown = c.flash.is_some();
     render(StatusCode::OK, &ExportPage { c, v }, shown)

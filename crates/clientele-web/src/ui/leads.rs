@@ -1,19 +1,19 @@
-//! Leads in the web UI: the list with quick filters and a new-lead form, the lead card with
-//! its status, and the conversion screen that shows which contact and company are reused.
+//! Leads in the web UI: the new-lead form (on the list, which is `lists.rs`), the lead card
+//! with its status, and the conversion screen that shows which contact and company are reused.
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use clientele_core::domain::lead::{Lead, LeadInput, LeadStatus};
-use clientele_core::service::{ConversionPreview, ConvertRequest, ListRequest};
-use serde_json::{Map, Value, json};
+use clientele_core::service::{ConversionPreview, ConvertRequest};
+use serde_json::{Map, json};
 use uuid::Uuid;
 
 use super::clients_common::Pairs;
 use super::{Chrome, error_page, redirect_with_flash, render};
-use crate::auth::{WebUser, urlencode};
+use crate::auth::WebUser;
 use crate::state::AppState;
 
 pub struct LeadRow {
@@ -24,28 +24,6 @@ pub struct LeadRow {
     pub status_key: String,
     pub temperature: String,
     pub temperature_key: String,
-    pub source: String,
-    pub contact: String,
-    pub created: String,
-}
-
-#[derive(Template)]
-#[template(path = "leads/list.html")]
-struct ListPage {
-    c: Chrome,
-    rows: Vec<LeadRow>,
-    q: String,
-    status: String,
-    temperature: String,
-    mine: bool,
-    statuses: Vec<(String, String)>,
-    temperatures: Vec<(String, String)>,
-    next_href: Option<String>,
-    filtered: bool,
-}
-
-fn status_label(c: &Chrome, s: LeadStatus) -> String {
-    c.t.get(&format!("lead-status-{}", s.as_str().replace('_', "-")))
 }
 
 fn row(c: &Chrome, l: &Lead) -> LeadRow {
@@ -57,75 +35,11 @@ fn row(c: &Chrome, l: &Lead) -> LeadRow {
         status_key: l.status.as_str().to_owned(),
         temperature: c.t.get(&format!("lead-temp-{}", l.temperature.as_str())),
         temperature_key: l.temperature.as_str().to_owned(),
-        source: [l.source.as_deref(), l.utm_source.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" · "),
-        contact: l
-            .phones
-            .first()
-            .map(|p| p.e164.clone().unwrap_or_else(|| p.number.clone()))
-            .or_else(|| l.emails.first().map(|e| e.address.clone()))
-            .unwrap_or_default(),
-        created: l.created_at.format("%Y-%m-%d").to_string(),
     }
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-    WebUser(user): WebUser,
-) -> Response {
-    let c = Chrome::for_user(&state, &headers, &user, "/leads", "nav-leads").await;
-    let q = Pairs::from_query(raw.as_deref());
-    let status = q.get("status").unwrap_or("").to_owned();
-    let temperature = q.get("temperature").unwrap_or("").to_owned();
-    let mine = q.get("owner") == Some("me");
-    let mut conds: Vec<Value> = Vec::new();
-    if !status.is_empty() {
-        conds.push(json!({"field": "status", "op": "eq", "value": status}));
-    } else {
-        // Converted and disqualified leads are done: the default list shows the open ones.
-        conds.push(json!({"field": "status", "op": "in", "value": ["new", "in_progress", "qualified"]}));
-    }
-    if !temperature.is_empty() {
-        conds.push(json!({"field": "temperature", "op": "eq", "value": temperature}));
-    }
-    if mine {
-        conds.push(json!({"field": "owner_id", "op": "eq", "value": "me"}));
-    }
-    let text = q.get("q").unwrap_or("").to_owned();
-    let req = ListRequest {
-        q: Some(text.clone()).filter(|s| !s.is_empty()),
-        filter: Some(json!({"and": conds}).to_string()),
-        sort: q.get("sort").map(str::to_owned),
-        cursor: q.get("cursor").map(str::to_owned),
-        limit: Some(50),
-        ..ListRequest::default()
-    };
-    let page = match state.services().list_leads(&user.actor, &req).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, &headers, Some(&user), e),
-    };
-    let next_href = page.next_cursor.as_ref().map(|cur| {
-        format!(
-            "/leads?q={}&status={}&temperature={}&owner={}&cursor={}",
-            urlencode(&text),
-            urlencode(&status),
-            urlencode(&temperature),
-            if mine { "me" } else { "" },
-            urlencode(cur)
-        )
-    });
-    let statuses = ["new", "in_progress", "qualified", "disqualified", "converted"]
-        .iter()
-        .map(|s| ((*s).to_owned(), c.t.get(&format!("lead-status-{}", s.replace('_', "-")))))
-        .collect();
-    let temperatures =
-        ["cold", "warm", "hot"].iter().map(|s| ((*s).to_owned(), c.t.get(&format!("lead-temp-{s}")))).collect();
-    let rows = page.data.iter().map(|l| row(&c, l)).collect();
-    let shown = c.flash.is_some();
-    let filtered = !status.is_empty() || !temperature.is_empty() || mine || !text.is_empty();
-    let p = ListPage { c, rows, q: text, status, temperature, mine, statuses, temperatures, next_href, filtered };
-    render(StatusCode::OK, &p, shown)
+fn status_label(c: &Chrome, s: LeadStatus) -> String {
+    c.t.get(&format!("lead-status-{}", s.as_str().replace('_', "-")))
 }
 
 /// The new-lead form (on the list page).

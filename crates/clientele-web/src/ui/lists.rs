@@ -1,5 +1,7 @@
-//! Contact and company lists: search, quick filters, the filter builder, columns, saved
-//! views, bulk actions and the trash; duplicates and the merge screen.
+//! The record lists (contacts, companies, deals, leads): search, quick filters, the filter
+//! builder, chosen columns, sort, keyset pages, saved views, bulk actions, exports and the
+//! trash — one machinery, driven by a [`ListKind`]; duplicates and the merge screen of
+//! contacts and companies.
 
 use std::collections::HashMap;
 
@@ -9,211 +11,84 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use clientele_core::Error;
-use clientele_core::domain::client::{Company, Contact};
 use clientele_core::domain::custom_field::CustomFieldDef;
 use clientele_core::domain::filter::Filter;
-use clientele_core::service::{ListRequest, MergeRequest, ViewRequest};
-use serde_json::{Map, Value, json};
+use clientele_core::service::{BulkAction, BulkRequest, ListRequest, MergeRequest, ViewRequest};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::clients_common::{
-    COMPANY_COLUMNS, COMPANY_DEFAULT, CONTACT_COLUMNS, CONTACT_DEFAULT, Cell, ColView, Ent, FbRow, ListRow, ListView,
-    Pairs, ViewOpt, and_all, filter_fields, filter_to_rows, lifecycle_label, lifecycles, name_of, op_options, qs,
-    quick_conditions, rows_to_filter, show, show_custom, users,
+    ColView, Ent, FbRow, ListView, Pairs, ViewOpt, and_all, filter_to_rows, lifecycles, op_options, qs, rows_to_filter,
+    show, users,
 };
+use super::list_kinds::{ListKind, QuickContext, quick_conditions, quick_filters};
+use super::list_rows::page_rows;
 use super::{Chrome, error_page, is_htmx, redirect_with_flash, render};
 use crate::auth::{Authenticated, WebUser, safe_next};
 use crate::state::AppState;
 
+/// Route codes of the list kinds (`index::<DEALS>`), so that one handler serves every list.
+pub const CONTACTS: u8 = 0;
+pub const COMPANIES: u8 = 1;
+pub const DEALS: u8 = 2;
+pub const LEADS: u8 = 3;
+
+const fn kind_of(code: u8) -> ListKind {
+    match code {
+        CONTACTS => ListKind::Contact,
+        COMPANIES => ListKind::Company,
+        DEALS => ListKind::Deal,
+        _ => ListKind::Lead,
+    }
+}
+
 #[derive(Template)]
-#[template(path = "clients/list.html")]
+#[template(path = "lists/list.html")]
 struct ListPage {
     c: Chrome,
     p: ListView,
 }
 
 #[derive(Template)]
-#[template(path = "clients/_results.html")]
+#[template(path = "lists/_results.html")]
 struct ListFragment {
     c: Chrome,
     p: ListView,
 }
 
-pub async fn contacts(
+/// A list page (`/contacts`, `/companies`, `/deals/list`, `/leads`); htmx gets the results.
+pub async fn index<const K: u8>(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
     WebUser(user): WebUser,
 ) -> Response {
-    list(Ent::Contact, &state, &headers, q, &user).await
+    list(kind_of(K), &state, &headers, q, &user).await
 }
 
-pub async fn companies(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-    WebUser(user): WebUser,
-) -> Response {
-    list(Ent::Company, &state, &headers, q, &user).await
-}
-
-fn column_label(c: &Chrome, key: &str, defs: &[CustomFieldDef]) -> String {
+fn column_label(c: &Chrome, kind: ListKind, key: &str, defs: &[CustomFieldDef]) -> String {
     match key.strip_prefix("cf.") {
         Some(k) => defs.iter().find(|d| d.key == k).map(|d| d.label.clone()).unwrap_or_else(|| key.to_owned()),
-        None => c.t.get(&format!("col-{key}")),
+        None => c.t.get(&kind.column_label_key(key)),
     }
 }
 
-fn sort_key(col: &str) -> Option<&'static str> {
-    match col {
-        "name" => Some("name"),
-        "created" => Some("created_at"),
-        "updated" => Some("updated_at"),
-        _ => None,
-    }
-}
-
-/// Shared by both kinds of record: what a row shows for a column.
-struct RowData<'a> {
-    phones: Vec<String>,
-    emails: Vec<String>,
-    lifecycle: clientele_core::domain::client::Lifecycle,
-    owner: Option<Uuid>,
-    tags: &'a [String],
-    city: String,
-    source: String,
-    created: String,
-    updated: String,
-    custom: &'a Map<String, Value>,
-}
-
-fn common_cell(
-    c: &Chrome,
-    key: &str,
-    d: &RowData<'_>,
-    users: &[(String, String)],
-    defs: &[CustomFieldDef],
-) -> Option<Cell> {
-    Some(match key {
-        "phone" => Cell::text(d.phones.first().cloned().unwrap_or_default()),
-        "email" => {
-            d.emails.first().map(|e| Cell::link(e.clone(), format!("mailto:{e}"))).unwrap_or_else(|| Cell::text(""))
-        }
-        "lifecycle" => Cell::badge(lifecycle_label(c, d.lifecycle), d.lifecycle.as_str()),
-        "owner" => Cell::text(name_of(users, d.owner)),
-        "tags" => Cell::tags(d.tags.to_vec()),
-        "city" => Cell::text(d.city.clone()),
-        "source" => Cell::text(d.source.clone()),
-        "created" => Cell::text(d.created.clone()),
-        "updated" => Cell::text(d.updated.clone()),
-        k => {
-            let key = k.strip_prefix("cf.")?;
-            let def = defs.iter().find(|x| x.key == key)?;
-            Cell::text(d.custom.get(key).map(|v| show_custom(c, def, v, users)).unwrap_or_default())
-        }
-    })
-}
-
-fn date(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
-}
-
-async fn contact_rows(
-    state: &AppState,
-    user: &Authenticated,
-    c: &Chrome,
-    list: Vec<Contact>,
-    cols: &[String],
-    users: &[(String, String)],
-    defs: &[CustomFieldDef],
-) -> Vec<ListRow> {
-    let mut company_names: HashMap<Uuid, String> = HashMap::new();
-    if cols.iter().any(|c| c == "company") {
-        for id in list.iter().filter_map(|x| x.company_id) {
-            if let std::collections::hash_map::Entry::Vacant(e) = company_names.entry(id)
-                && let Ok(co) = state.services().get_company(&user.actor, id).await
-            {
-                e.insert(co.name);
-            }
-        }
-    }
-    list.into_iter()
-        .map(|x| {
-            let d = RowData {
-                phones: x.phones.iter().map(|p| p.e164.clone().unwrap_or_else(|| p.number.clone())).collect(),
-                emails: x.emails.iter().map(|e| e.address.clone()).collect(),
-                lifecycle: x.lifecycle,
-                owner: x.owner_id,
-                tags: &x.tags,
-                city: x.address.as_ref().and_then(|a| a.city.clone()).unwrap_or_default(),
-                source: x.source.clone().unwrap_or_default(),
-                created: date(x.created_at),
-                updated: date(x.updated_at),
-                custom: &x.custom_fields,
+/// Field names the filter builder offers, labelled.
+fn filter_fields(c: &Chrome, kind: ListKind, defs: &[CustomFieldDef]) -> Vec<(String, String)> {
+    clientele_core::domain::filter::fields(kind.key(), defs)
+        .into_iter()
+        .map(|f| {
+            let label = match f.strip_prefix("custom_fields.") {
+                Some(k) => defs.iter().find(|d| d.key == k).map(|d| d.label.clone()).unwrap_or_else(|| f.clone()),
+                None => c.t.get(&kind.field_label_key(&f)),
             };
-            let cells = cols
-                .iter()
-                .map(|k| match k.as_str() {
-                    "company" => match x.company_id {
-                        Some(id) => {
-                            Cell::link(company_names.get(&id).cloned().unwrap_or_default(), format!("/companies/{id}"))
-                        }
-                        None => Cell::text(""),
-                    },
-                    "title" => Cell::text(x.title.clone().unwrap_or_default()),
-                    other => common_cell(c, other, &d, users, defs).unwrap_or_else(|| Cell::text("")),
-                })
-                .collect();
-            ListRow {
-                id: x.id.to_string(),
-                name: x.display_name.clone(),
-                sub: x.title.clone().unwrap_or_default(),
-                cells,
-            }
-        })
-        .collect()
-}
-
-fn company_rows(
-    c: &Chrome,
-    list: Vec<Company>,
-    cols: &[String],
-    users: &[(String, String)],
-    defs: &[CustomFieldDef],
-) -> Vec<ListRow> {
-    list.into_iter()
-        .map(|x| {
-            let d = RowData {
-                phones: x.phones.iter().map(|p| p.e164.clone().unwrap_or_else(|| p.number.clone())).collect(),
-                emails: x.emails.iter().map(|e| e.address.clone()).collect(),
-                lifecycle: x.lifecycle,
-                owner: x.owner_id,
-                tags: &x.tags,
-                city: x.address.as_ref().and_then(|a| a.city.clone()).unwrap_or_default(),
-                source: x.source.clone().unwrap_or_default(),
-                created: date(x.created_at),
-                updated: date(x.updated_at),
-                custom: &x.custom_fields,
-            };
-            let cells = cols
-                .iter()
-                .map(|k| match k.as_str() {
-                    "industry" => Cell::text(x.industry.clone().unwrap_or_default()),
-                    "tax_number" => Cell::text(x.tax_number.clone().unwrap_or_default()),
-                    "website" => match &x.website {
-                        Some(w) => Cell::link(w.clone(), w.clone()),
-                        None => Cell::text(""),
-                    },
-                    other => common_cell(c, other, &d, users, defs).unwrap_or_else(|| Cell::text("")),
-                })
-                .collect();
-            ListRow { id: x.id.to_string(), name: x.name.clone(), sub: x.legal_name.clone().unwrap_or_default(), cells }
+            (f, label)
         })
         .collect()
 }
 
 async fn list(
-    ent: Ent,
+    kind: ListKind,
     state: &AppState,
     headers: &HeaderMap,
     query: Option<String>,
@@ -221,11 +96,15 @@ async fn list(
 ) -> Response {
     let p = Pairs::from_query(query.as_deref());
     let s = state.services();
-    let mut c = Chrome::for_user(state, headers, user, ent.base(), ent.nav_key()).await;
-    let defs = s.list_custom_fields(&user.actor, Some(ent.key())).await.unwrap_or_default();
+    let mut c = Chrome::for_user(state, headers, user, kind.base(), kind.nav_key()).await;
+    let defs = s.list_custom_fields(&user.actor, Some(kind.key())).await.unwrap_or_default();
     let users = users(s, &user.actor).await;
-    let all_views = s.list_views(&user.actor, ent.key()).await.unwrap_or_default();
+    let all_views = s.list_views(&user.actor, kind.key()).await.unwrap_or_default();
     let view = p.uuid("view").and_then(|id| all_views.iter().find(|v| v.id == id).cloned());
+    let pipelines =
+        if kind == ListKind::Deal { s.list_pipelines(&user.actor).await.unwrap_or_default() } else { vec![] };
+    let base_currency =
+        if kind == ListKind::Deal { s.base_currency().await.unwrap_or_default() } else { String::new() };
 
     // The filter: the builder's rows, else the `filter` parameter, else the view's.
     let mut filter_errors = Vec::new();
@@ -265,8 +144,16 @@ async fn list(
             None => (vec![], "and".to_owned(), b.to_string()),
         },
     };
-    let mut parts = quick_conditions(&p);
-    let filtered = !parts.is_empty() || base.is_some();
+    let quick = quick_filters(kind, &c, &p, &QuickContext { users: &users, pipelines: &pipelines });
+    let mut parts = match quick_conditions(kind, &p, &base_currency) {
+        Ok(v) => v,
+        Err(Error::Validation(v)) => {
+            filter_errors.extend(v.into_iter().map(|e| format!("{}: {}", e.field, e.message)));
+            vec![]
+        }
+        Err(e) => return error_page(state, headers, Some(user), e),
+    };
+    let filtered = quick.iter().any(|q| !q.value.is_empty()) || base.is_some();
     if let Some(b) = base.clone() {
         parts.push(b);
     }
@@ -274,12 +161,8 @@ async fn list(
 
     let sort =
         p.get("sort").map(str::to_owned).or_else(|| view.as_ref().and_then(|v| v.sort.clone())).unwrap_or_default();
-    let (builtin_cols, default_cols) = match ent {
-        Ent::Contact => (CONTACT_COLUMNS, CONTACT_DEFAULT),
-        Ent::Company => (COMPANY_COLUMNS, COMPANY_DEFAULT),
-    };
     let valid = |k: &str| {
-        builtin_cols.contains(&k) || k.strip_prefix("cf.").is_some_and(|key| defs.iter().any(|d| d.key == key))
+        kind.columns().contains(&k) || k.strip_prefix("cf.").is_some_and(|key| defs.iter().any(|d| d.key == key))
     };
     let mut cols: Vec<String> = if let Some(csv) = p.get("columns") {
         csv.split(',').map(|s| s.trim().to_owned()).collect()
@@ -288,12 +171,12 @@ async fn list(
     } else if let Some(v) = view.as_ref().filter(|v| !v.columns.is_empty()) {
         v.columns.clone()
     } else {
-        default_cols.iter().map(|s| (*s).to_owned()).collect()
+        kind.default_columns().iter().map(|s| (*s).to_owned()).collect()
     };
     cols.retain(|k| valid(k));
     cols.dedup();
     let columns_csv = cols.join(",");
-    let deleted = p.get("deleted") == Some("true");
+    let deleted = kind.has_trash() && p.get("deleted") == Some("true");
 
     let req = ListRequest {
         q: p.get("q").map(str::to_owned),
@@ -309,17 +192,7 @@ async fn list(
         status = StatusCode::UNPROCESSABLE_ENTITY;
         (vec![], None)
     } else {
-        let result = match ent {
-            Ent::Contact => match s.list_contacts(&user.actor, &req).await {
-                Ok(pg) => Ok((contact_rows(state, user, &c, pg.data, &cols, &users, &defs).await, pg.next_cursor)),
-                Err(e) => Err(e),
-            },
-            Ent::Company => s
-                .list_companies(&user.actor, &req)
-                .await
-                .map(|pg| (company_rows(&c, pg.data, &cols, &users, &defs), pg.next_cursor)),
-        };
-        match result {
+        match page_rows(kind, state, user, &c, &req, &cols, &users, &defs).await {
             Ok(r) => r,
             Err(Error::Validation(v)) => {
                 status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -334,20 +207,19 @@ async fn list(
         if base_from_view { String::new() } else { base.as_ref().map(Value::to_string).unwrap_or_default() };
     let view_id = view.as_ref().map(|v| v.id.to_string()).unwrap_or_default();
     let state_qs = |sort: &str| {
-        qs(&[
+        let mut pairs = vec![
             ("q", p.get("q").unwrap_or_default().to_owned()),
             ("filter", base_json.clone()),
             ("view", view_id.clone()),
             ("sort", sort.to_owned()),
             ("columns", columns_csv.clone()),
-            ("lifecycle", p.get("lifecycle").unwrap_or_default().to_owned()),
-            ("owner", p.get("owner").unwrap_or_default().to_owned()),
-            ("tag", p.get("tag").unwrap_or_default().to_owned()),
-            ("deleted", if deleted { "true".into() } else { String::new() }),
-        ])
+        ];
+        pairs.extend(quick.iter().map(|q| (q.name, q.value.clone())));
+        pairs.push(("deleted", if deleted { "true".into() } else { String::new() }));
+        qs(&pairs)
     };
     let col_view = |key: &str, label: String| {
-        let sk = sort_key(key);
+        let sk = kind.sort_key(key);
         let sorted = match sk {
             Some(k) if sort == k => "asc",
             Some(k) if sort == format!("-{k}") => "desc",
@@ -356,19 +228,19 @@ async fn list(
         let sort_href = sk.map(|k| {
             let next = if sort == k {
                 format!("-{k}")
-            } else if sort == format!("-{k}") || k == "name" {
+            } else if sort == format!("-{k}") || kind.ascending_first(k) {
                 k.to_owned()
             } else {
                 format!("-{k}")
             };
-            format!("{}?{}", ent.base(), state_qs(&next))
+            format!("{}?{}", kind.href(), state_qs(&next))
         });
-        ColView { label, sort_href, sorted }
+        ColView { label, sort_href, sorted, numeric: key == "amount" }
     };
     let count = rows.len() as i64;
-    let next_href = next_cursor.map(|cur| format!("{}?{}&cursor={}", ent.base(), state_qs(&sort), cur));
+    let next_href = next_cursor.map(|cur| format!("{}?{}&cursor={}", kind.href(), state_qs(&sort), cur));
     let here = {
-        let mut h = format!("{}?{}", ent.base(), state_qs(&sort));
+        let mut h = format!("{}?{}", kind.href(), state_qs(&sort));
         if let Some(cur) = p.get("cursor") {
             h.push_str(&format!("&cursor={}", crate::auth::urlencode(cur)));
         }
@@ -377,28 +249,38 @@ async fn list(
     if let (Some(ok), Some(failed)) = (p.get("bulk_ok"), p.get("bulk_failed")) {
         c.flash = Some(c.t.with("bulk-result", &[("ok", ok), ("failed", failed)]));
     }
-    let mut all_cols: Vec<(String, String, bool)> = builtin_cols
+    let mut all_cols: Vec<(String, String, bool)> = kind
+        .columns()
         .iter()
-        .map(|k| ((*k).to_owned(), column_label(&c, k, &defs), cols.iter().any(|x| x == k)))
+        .map(|k| ((*k).to_owned(), column_label(&c, kind, k, &defs), cols.iter().any(|x| x == k)))
         .collect();
     all_cols.extend(defs.iter().map(|d| {
         let k = format!("cf.{}", d.key);
         let on = cols.contains(&k);
         (k, d.label.clone(), on)
     }));
+    let bulk_actions: Vec<(String, String)> = kind
+        .bulk_actions()
+        .iter()
+        .map(|a| ((*a).to_owned(), c.t.get(&format!("bulk-{}", a.replace('_', "-")))))
+        .collect();
     let lv = ListView {
-        ent: ent.key(),
-        base: ent.base(),
-        name_col: col_view("name", c.t.get("col-name")),
-        cols: cols.iter().map(|k| col_view(k, column_label(&c, k, &defs))).collect(),
+        ent: kind.key(),
+        base: kind.base(),
+        href: kind.href(),
+        export_entity: kind.export_entity().unwrap_or_default(),
+        new_label: c.t.get(kind.new_label()),
+        duplicates: kind.has_duplicates(),
+        trash: kind.has_trash(),
+        name_col: col_view("name", c.t.get(&kind.name_label_key())),
+        cols: cols.iter().map(|k| col_view(k, column_label(&c, kind, k, &defs))).collect(),
         all_cols,
         rows,
         next_href,
         q: p.get("q").unwrap_or_default().to_owned(),
-        lifecycle: p.get("lifecycle").unwrap_or_default().to_owned(),
-        owner: p.get("owner").unwrap_or_default().to_owned(),
-        tag: p.get("tag").unwrap_or_default().to_owned(),
-        lifecycles: lifecycles(&c),
+        quick,
+        lifecycles: if kind.has_lifecycle() { lifecycles(&c) } else { vec![] },
+        bulk_actions,
         views: all_views
             .iter()
             .map(|v| ViewOpt {
@@ -414,7 +296,7 @@ async fn list(
         fb_rows,
         fb_join,
         fb_raw,
-        fields: filter_fields(&c, ent, &defs),
+        fields: filter_fields(&c, kind, &defs),
         ops: op_options(&c),
         filter_errors,
         effective_filter: effective.as_ref().map(Value::to_string).unwrap_or_default(),
@@ -435,76 +317,41 @@ async fn list(
 
 // ---------- bulk actions ----------
 
-pub async fn contacts_bulk(State(state): State<AppState>, WebUser(user): WebUser, body: Bytes) -> Response {
-    bulk(Ent::Contact, &state, &user, &Pairs::from_bytes(&body)).await
-}
-
-pub async fn companies_bulk(State(state): State<AppState>, WebUser(user): WebUser, body: Bytes) -> Response {
-    bulk(Ent::Company, &state, &user, &Pairs::from_bytes(&body)).await
-}
-
-fn tags_patch(current: &[String], action: &str, tag: &str) -> Map<String, Value> {
-    let mut tags: Vec<String> = current.to_vec();
-    if action == "add_tag" {
-        if !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
-            tags.push(tag.to_owned());
-        }
-    } else {
-        tags.retain(|t| t.to_lowercase() != tag.to_lowercase());
-    }
-    let mut m = Map::new();
-    m.insert("tags".into(), json!(tags));
-    m
-}
-
-/// Applies one action to each selected record through the services; reports how many
-/// succeeded and failed.
-async fn bulk(ent: Ent, state: &AppState, user: &Authenticated, p: &Pairs) -> Response {
-    let s = state.services();
-    let action = p.get("action").unwrap_or_default().to_owned();
-    let ids: Vec<Uuid> = p.all("ids").iter().filter_map(|i| Uuid::parse_str(i.trim()).ok()).collect();
+/// The bulk bar of a list: one action on the selected records, through the service (each
+/// record checked and audited on its own; a new owner is notified). Reports how many
+/// succeeded and failed on the list it came from.
+pub async fn bulk<const K: u8>(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    body: Bytes,
+) -> Response {
+    let kind = kind_of(K);
+    let p = Pairs::from_bytes(&body);
     let back = safe_next(p.get("back"));
     let tag = p.get("tag").unwrap_or_default().to_owned();
-    let patch_for = |field: &str, v: Value| {
-        let mut m = Map::new();
-        m.insert(field.to_owned(), v);
-        m
-    };
-    let (mut ok, mut failed) = (0usize, 0usize);
-    for id in &ids {
-        let patch: Option<Map<String, Value>> = match action.as_str() {
-            "assign_owner" => Some(patch_for("owner_id", p.uuid("owner_id").map(|u| json!(u)).unwrap_or(Value::Null))),
-            "lifecycle" => Some(patch_for("lifecycle", json!(p.get("lifecycle").unwrap_or("lead")))),
-            "add_tag" | "remove_tag" if !tag.is_empty() => {
-                let current = match ent {
-                    Ent::Contact => s.get_contact(&user.actor, *id).await.map(|v| v.contact.tags),
-                    Ent::Company => s.get_company(&user.actor, *id).await.map(|v| v.tags),
-                };
-                match current {
-                    Ok(t) => Some(tags_patch(&t, &action, &tag)),
-                    Err(_) => {
-                        failed += 1;
-                        continue;
-                    }
-                }
+    let action = match p.get("action").unwrap_or_default() {
+        "assign_owner" => match p.uuid("owner_id") {
+            Some(owner_id) => BulkAction::AssignOwner { owner_id },
+            None => {
+                return error_page(&state, &headers, Some(&user), Error::invalid("owner_id", "choose the new owner"));
             }
-            "delete" => None,
-            _ => {
-                failed += 1;
-                continue;
-            }
-        };
-        let result = match (ent, patch) {
-            (Ent::Contact, Some(m)) => s.update_contact(&user.actor, *id, m, None, true).await.map(|_| ()),
-            (Ent::Company, Some(m)) => s.update_company(&user.actor, *id, m, None, true).await.map(|_| ()),
-            (Ent::Contact, None) => s.delete_contact(&user.actor, *id, None).await,
-            (Ent::Company, None) => s.delete_company(&user.actor, *id, None).await,
-        };
-        match result {
-            Ok(()) => ok += 1,
-            Err(_) => failed += 1,
+        },
+        "lifecycle" if kind.has_lifecycle() => {
+            BulkAction::SetLifecycle { lifecycle: p.get("lifecycle").unwrap_or("lead").to_owned() }
         }
-    }
+        "add_tag" => BulkAction::AddTag { tag },
+        "remove_tag" => BulkAction::RemoveTag { tag },
+        "delete" => BulkAction::Delete,
+        _ => return error_page(&state, &headers, Some(&user), Error::invalid("action", "choose an action")),
+    };
+    let ids: Vec<Uuid> = p.all("ids").iter().filter_map(|i| Uuid::parse_str(i.trim()).ok()).collect();
+    let req = BulkRequest { ids, matching: None, action };
+    let r = match state.services().bulk(&user.actor, kind.key(), req).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&state, &headers, Some(&user), e),
+    };
+    let (ok, failed) = (r.changed + r.unchanged, r.failed.len());
     let sep = if back.contains('?') { '&' } else { '?' };
     let back = back
         .split('&')
@@ -516,60 +363,47 @@ async fn bulk(ent: Ent, state: &AppState, user: &Authenticated, p: &Pairs) -> Re
 
 // ---------- trash ----------
 
-pub async fn contact_restore(
+/// Restores a deleted record from the trash (administrators).
+pub async fn restore<const K: u8>(
     State(state): State<AppState>,
     headers: HeaderMap,
     WebUser(user): WebUser,
     Path(id): Path<Uuid>,
 ) -> Response {
-    match state.services().restore_contact(&user.actor, id).await {
-        Ok(_) => redirect_with_flash(&format!("/contacts/{id}"), "restored"),
-        Err(e) => error_page(&state, &headers, Some(&user), e),
-    }
-}
-
-pub async fn company_restore(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    WebUser(user): WebUser,
-    Path(id): Path<Uuid>,
-) -> Response {
-    match state.services().restore_company(&user.actor, id).await {
-        Ok(_) => redirect_with_flash(&format!("/companies/{id}"), "restored"),
+    let kind = kind_of(K);
+    let s = state.services();
+    let done = match kind {
+        ListKind::Contact => s.restore_contact(&user.actor, id).await.map(|_| ()),
+        ListKind::Company => s.restore_company(&user.actor, id).await.map(|_| ()),
+        ListKind::Deal => s.restore_deal(&user.actor, id).await.map(|_| ()),
+        ListKind::Lead => Err(Error::NotFound("page")),
+    };
+    match done {
+        Ok(()) => redirect_with_flash(&format!("{}/{id}", kind.base()), "restored"),
         Err(e) => error_page(&state, &headers, Some(&user), e),
     }
 }
 
 // ---------- saved views ----------
 
-pub async fn contact_view_create(
+/// Saves the list's filter, sort and columns as a view (private, or shared with everyone).
+pub async fn view_create<const K: u8>(
     State(state): State<AppState>,
     headers: HeaderMap,
     WebUser(user): WebUser,
     body: Bytes,
 ) -> Response {
-    view_create(Ent::Contact, &state, &headers, &user, &Pairs::from_bytes(&body)).await
-}
-
-pub async fn company_view_create(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    WebUser(user): WebUser,
-    body: Bytes,
-) -> Response {
-    view_create(Ent::Company, &state, &headers, &user, &Pairs::from_bytes(&body)).await
-}
-
-async fn view_create(ent: Ent, state: &AppState, headers: &HeaderMap, user: &Authenticated, p: &Pairs) -> Response {
+    let kind = kind_of(K);
+    let p = Pairs::from_bytes(&body);
     let filter: Option<Filter> = match p.get("filter") {
         Some(f) => match clientele_core::domain::filter::parse("filter", f) {
             Ok(f) => Some(f),
-            Err(e) => return error_page(state, headers, Some(user), Error::Validation(vec![e])),
+            Err(e) => return error_page(&state, &headers, Some(&user), Error::Validation(vec![e])),
         },
         None => None,
     };
     let req = ViewRequest {
-        entity: Some(ent.key().to_owned()),
+        entity: Some(kind.key().to_owned()),
         name: p.str("name"),
         shared: p.has("shared"),
         filter,
@@ -577,8 +411,8 @@ async fn view_create(ent: Ent, state: &AppState, headers: &HeaderMap, user: &Aut
         sort: p.get("sort").map(str::to_owned),
     };
     match state.services().create_view(&user.actor, req).await {
-        Ok(v) => redirect_with_flash(&format!("{}?view={}", ent.base(), v.id), "view-saved"),
-        Err(e) => error_page(state, headers, Some(user), e),
+        Ok(v) => redirect_with_flash(&format!("{}?view={}", kind.href(), v.id), "view-saved"),
+        Err(e) => error_page(&state, &headers, Some(&user), e),
     }
 }
 
@@ -589,13 +423,12 @@ pub async fn view_delete(
     Path(id): Path<Uuid>,
 ) -> Response {
     let s = state.services();
-    let base = match s.get_view(&user.actor, id).await {
-        Ok(v) if v.entity == "company" => "/companies",
-        Ok(_) => "/contacts",
+    let href = match s.get_view(&user.actor, id).await {
+        Ok(v) => ListKind::from_key(&v.entity).unwrap_or(ListKind::Contact).href(),
         Err(e) => return error_page(&state, &headers, Some(&user), e),
     };
     match s.delete_view(&user.actor, id).await {
-        Ok(()) => redirect_with_flash(base, "view-deleted"),
+        Ok(()) => redirect_with_flash(href, "view-deleted"),
         Err(e) => error_page(&state, &headers, Some(&user), e),
     }
 }

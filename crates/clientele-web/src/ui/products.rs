@@ -1,5 +1,7 @@
 //! The product catalogue in the web UI: the list with search and a category filter, the
-//! product card with prices, stock and movements (and the receipt form), and categories.
+//! product card with prices, stock and movements (and the receipt form), the product form
+//! (name, SKU, unit, category, cost, a price per price list, active), price lists and
+//! categories.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -9,12 +11,14 @@ use axum::response::Response;
 use clientele_core::authz::{Action, Area, check_area};
 use clientele_core::domain::product::{PriceList, Product, StockMovement};
 use clientele_core::service::{
-    CategoryNode, CategoryRequest, MovementListRequest, ProductInput, ProductListRequest, StockRequest,
+    CategoryNode, CategoryRequest, MovementListRequest, PriceListRequest, ProductInput, ProductListRequest,
+    StockRequest,
 };
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::clients_common::Pairs;
+use super::settings::{Errs, form_errors};
 use super::{Chrome, error_page, redirect_with_flash, render};
 use crate::auth::{WebUser, urlencode};
 use crate::state::AppState;
@@ -149,6 +153,7 @@ struct CardPage {
     r: ProductRow,
     moves: Vec<MovementRow>,
     can_stock: bool,
+    can_edit: bool,
 }
 
 pub async fn card(
@@ -184,8 +189,9 @@ pub async fn card(
         .collect();
     let r = product_row(&p, &cats);
     let can_stock = check_area(&user.actor, Area::Stock, Action::Create).is_ok();
+    let can_edit = check_area(&user.actor, Area::Catalogue, Action::Update).is_ok();
     let shown = c.flash.is_some();
-    render(StatusCode::OK, &CardPage { c, p, r, moves, can_stock }, shown)
+    render(StatusCode::OK, &CardPage { c, p, r, moves, can_stock, can_edit }, shown)
 }
 
 pub async fn stock_post(
@@ -241,5 +247,232 @@ pub async fn category_create(
     match state.services().create_category(&user.actor, req).await {
         Ok(_) => redirect_with_flash("/products/categories", "category-created"),
         Err(e) => error_page(&state, &headers, Some(&user), e),
+    }
+}
+
+// ---------------- the product form ----------------
+
+/// The product form as typed: values by field, and the price per price list.
+pub struct ProductForm {
+    pub id: String,
+    pub version: i64,
+    pub v: std::collections::BTreeMap<String, String>,
+    pub active: bool,
+    /// (price list id, label, price as typed).
+    pub prices: Vec<(String, String, String)>,
+    pub cats: Vec<(String, String)>,
+    pub errs: Errs,
+}
+
+impl ProductForm {
+    pub fn val(&self, k: &str) -> String {
+        self.v.get(k).cloned().unwrap_or_default()
+    }
+
+    pub fn err(&self, field: &str) -> Option<String> {
+        self.errs.get(field)
+    }
+
+    /// The error of the k-th price list's price (the service names it `prices[i].amount`).
+    pub fn price_err<I: std::borrow::Borrow<usize>>(&self, i: I) -> Option<String> {
+        let list = self.prices.get(*i.borrow())?;
+        let sent: Vec<&(String, String, String)> = self.prices.iter().filter(|x| !x.2.trim().is_empty()).collect();
+        let pos = sent.iter().position(|x| x.0 == list.0)?;
+        self.errs.get(&format!("prices[{pos}].amount"))
+    }
+
+    pub fn other_errors(&self) -> Vec<String> {
+        self.errs.other(&["name", "sku", "unit", "category_id", "cost", "cost_currency", "description", "prices["])
+    }
+}
+
+#[derive(Template)]
+#[template(path = "products/edit.html")]
+struct EditPage {
+    c: Chrome,
+    f: ProductForm,
+}
+
+async fn edit_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &crate::auth::Authenticated,
+    mut f: ProductForm,
+    status: StatusCode,
+) -> Response {
+    let s = state.services();
+    let (cats, lists) = match (s.list_categories(&user.actor).await, s.list_price_lists(&user.actor).await) {
+        (Ok(c), Ok(l)) => (c, l),
+        (Err(e), _) | (_, Err(e)) => return error_page(state, headers, Some(user), e),
+    };
+    f.cats = cats.iter().map(|n| (n.category.id.to_string(), n.path.clone())).collect();
+    let typed = std::mem::take(&mut f.prices);
+    f.prices = lists
+        .iter()
+        .map(|l| {
+            let v = typed.iter().find(|x| x.0 == l.id.to_string()).map(|x| x.2.clone()).unwrap_or_default();
+            (l.id.to_string(), format!("{} ({})", l.name, l.currency), v)
+        })
+        .collect();
+    let mut c = Chrome::for_user(state, headers, user, "/products", "product-edit").await;
+    c.title = format!("{} · {}", c.t.get("product-edit"), f.val("name"));
+    render(status, &EditPage { c, f }, false)
+}
+
+pub async fn edit_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let p = match state.services().get_product(&user.actor, id).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, &headers, Some(&user), e),
+    };
+    let mut v = std::collections::BTreeMap::new();
+    for (k, x) in [
+        ("name", Some(p.name.clone())),
+        ("sku", p.sku.clone()),
+        ("unit", p.unit.clone()),
+        ("category_id", p.category_id.map(|c| c.to_string())),
+        ("cost", p.cost.clone()),
+        ("cost_currency", p.cost_currency.clone()),
+        ("description", p.description.clone()),
+    ] {
+        v.insert(k.to_owned(), x.unwrap_or_default());
+    }
+    let f = ProductForm {
+        id: id.to_string(),
+        version: p.version,
+        v,
+        active: p.active,
+        prices: p.prices.iter().map(|x| (x.price_list_id.to_string(), String::new(), x.amount.clone())).collect(),
+        cats: vec![],
+        errs: Errs::default(),
+    };
+    edit_page(&state, &headers, &user, f, StatusCode::OK).await
+}
+
+/// Saves the product form: every field, and the prices typed (an empty price takes the
+/// product off that list).
+pub async fn edit_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+    body: Bytes,
+) -> Response {
+    let p = Pairs::from_bytes(&body);
+    let mut v = std::collections::BTreeMap::new();
+    let mut patch = Map::new();
+    for k in ["name", "sku", "unit", "category_id", "cost", "cost_currency", "description"] {
+        let raw = p.str(k);
+        let t = raw.trim();
+        patch.insert(k.to_owned(), if t.is_empty() { Value::Null } else { json!(t) });
+        v.insert(k.to_owned(), raw);
+    }
+    let active = p.has("active");
+    patch.insert("active".into(), json!(active));
+    let lists = p.all("price_list");
+    let amounts = p.all("price_amount");
+    let typed: Vec<(String, String, String)> = lists
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.clone(), String::new(), amounts.get(i).cloned().unwrap_or_default()))
+        .collect();
+    let prices: Vec<Value> = typed
+        .iter()
+        .filter(|x| !x.2.trim().is_empty())
+        .map(|x| json!({"price_list_id": x.0, "amount": x.2.trim()}))
+        .collect();
+    patch.insert("prices".into(), Value::Array(prices));
+    let version: i64 = p.get("version").and_then(|x| x.parse().ok()).unwrap_or(0);
+    match state.services().update_product(&user.actor, id, patch, Some(version)).await {
+        Ok(_) => redirect_with_flash(&format!("/products/{id}"), "product-saved"),
+        Err(e) => match form_errors(e) {
+            Ok((status, errs)) => {
+                let f = ProductForm { id: id.to_string(), version, v, active, prices: typed, cats: vec![], errs };
+                edit_page(&state, &headers, &user, f, status).await
+            }
+            Err(e) => error_page(&state, &headers, Some(&user), e),
+        },
+    }
+}
+
+// ---------------- price lists ----------------
+
+#[derive(Template)]
+#[template(path = "products/price_lists.html")]
+struct PriceListsPage {
+    c: Chrome,
+    lists: Vec<PriceList>,
+    can_edit: bool,
+    errs: Errs,
+}
+
+async fn price_lists_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &crate::auth::Authenticated,
+    errs: Errs,
+    status: StatusCode,
+) -> Response {
+    let lists = match state.services().list_price_lists(&user.actor).await {
+        Ok(l) => l,
+        Err(e) => return error_page(state, headers, Some(user), e),
+    };
+    let c = Chrome::for_user(state, headers, user, "/products", "price-lists").await;
+    let can_edit = check_area(&user.actor, Area::Catalogue, Action::Update).is_ok();
+    let shown = c.flash.is_some();
+    render(status, &PriceListsPage { c, lists, can_edit, errs }, shown)
+}
+
+pub async fn price_lists(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser) -> Response {
+    price_lists_page(&state, &headers, &user, Errs::default(), StatusCode::OK).await
+}
+
+/// Creates a price list (`id` absent) or renames one and makes it its currency's default.
+pub async fn price_list_save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    id: Option<Path<Uuid>>,
+    body: Bytes,
+) -> Response {
+    let p = Pairs::from_bytes(&body);
+    let req = PriceListRequest {
+        name: Some(p.str("name")),
+        currency: p.get("currency").map(str::to_owned),
+        // A new list left unticked is the default only when it is its currency's first.
+        is_default: (id.is_some() || p.has("is_default")).then(|| p.has("is_default")),
+    };
+    let s = state.services();
+    let done = match id {
+        None => s.create_price_list(&user.actor, req).await.map(|_| ()),
+        Some(Path(id)) => {
+            s.update_price_list(&user.actor, id, req, p.get("version").and_then(|v| v.parse().ok())).await.map(|_| ())
+        }
+    };
+    match done {
+        Ok(()) => redirect_with_flash("/products/price-lists", "price-list-saved"),
+        Err(e) => match form_errors(e) {
+            Ok((status, errs)) => price_lists_page(&state, &headers, &user, errs, status).await,
+            Err(e) => error_page(&state, &headers, Some(&user), e),
+        },
+    }
+}
+
+pub async fn price_list_delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+) -> Response {
+    match state.services().delete_price_list(&user.actor, id).await {
+        Ok(()) => redirect_with_flash("/products/price-lists", "price-list-deleted"),
+        Err(e) => match form_errors(e) {
+            Ok((status, errs)) => price_lists_page(&state, &headers, &user, errs, status).await,
+            Err(e) => error_page(&state, &headers, Some(&user), e),
+        },
     }
 }

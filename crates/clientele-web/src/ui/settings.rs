@@ -29,11 +29,15 @@ impl Errs {
         (!msgs.is_empty()).then(|| msgs.join("; "))
     }
 
-    /// Errors that belong to no field shown on the form.
+    /// Errors that belong to no field shown on the form. A shown name ending in `.` or `[`
+    /// covers every field it starts (`custom_fields.`, `prices[`).
     pub fn other(&self, shown: &[&str]) -> Vec<String> {
+        let covers = |s: &&str, f: &str| {
+            if s.ends_with('.') || s.ends_with('[') { f.starts_with(*s) } else { *s == f }
+        };
         self.0
             .iter()
-            .filter(|e| !shown.contains(&e.field.as_str()))
+            .filter(|e| !shown.iter().any(|s| covers(s, &e.field)))
             .map(|e| format!("{}: {}", e.field, e.message))
             .collect()
     }

@@ -198,3 +198,32 @@ pub async fn get_ok(s: &Session, app: &TestApp, path: &str) -> Value {
 pub fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
+
+/// A web page in a signed-in session: its status and HTML.
+pub async fn page(s: &Session, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = s.client.get(format!("{}{path}", app.url)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// A web form posted in a signed-in session (with its CSRF field).
+pub async fn form(s: &Session, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
+    let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
+    all.extend_from_slice(fields);
+    s.client.post(format!("{}{path}", app.url)).form(&all).send().await.unwrap()
+}
+
+/// Where a redirect points.
+pub fn location(r: &Response) -> String {
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+/// Runs queued jobs (exports, imports) until none is left.
+pub async fn drain(app: &TestApp) {
+    for _ in 0..50 {
+        match app.services.work_once("test").await.unwrap() {
+            Some(_) => continue,
+            None => return,
+        }
+    }
+    panic!("the job queue did not drain");
+}

@@ -11,6 +11,7 @@ mod auth;
 mod clients;
 mod conventions;
 mod deals;
+mod deals_list;
 mod documents;
 mod leads;
 mod permissions;

@@ -5,27 +5,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::helpers::{Session, TestApp};
+use crate::helpers::{Session, TestApp, form, location, page};
 
 async fn api_post(s: &Session, app: &TestApp, path: &str, body: Value) -> Value {
     let r = s.client.post(app.api(path)).header("x-csrf-token", &s.csrf).json(&body).send().await.unwrap();
     assert!(r.status().is_success(), "POST {path}: {}", r.status());
     r.json().await.unwrap()
-}
-
-async fn page(s: &Session, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = s.client.get(format!("{}{path}", app.url)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-async fn form(s: &Session, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
-    all.extend_from_slice(fields);
-    s.client.post(format!("{}{path}", app.url)).form(&all).send().await.unwrap()
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
 
 fn unescape(s: &str) -> String {

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 
 use crate::both;
-use crate::helpers::{Session, TestApp};
+use crate::helpers::{Session, TestApp, drain, form, location, page};
 
 const BOUNDARY: &str = "----clientele-test-boundary-7MA4YWxkTrZu0gW";
 
@@ -40,32 +40,6 @@ async fn upload(s: &Session, app: &TestApp, entity: &str, name: &str, content: &
         .send()
         .await
         .unwrap()
-}
-
-async fn page(s: &Session, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = s.client.get(format!("{}{path}", app.url)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-async fn form(s: &Session, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
-    all.extend_from_slice(fields);
-    s.client.post(format!("{}{path}", app.url)).form(&all).send().await.unwrap()
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
-}
-
-/// Runs queued jobs until none is left (the test server runs no worker of its own).
-async fn drain(app: &TestApp) {
-    for _ in 0..50 {
-        match app.services.work_once("test").await.unwrap() {
-            Some(_) => continue,
-            None => return,
-        }
-    }
-    panic!("the job queue did not drain");
 }
 
 const CSV: &str = "Имя,Фамилия,Телефон,E-mail,Компания\n\
