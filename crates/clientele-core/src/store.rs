@@ -203,9 +203,8 @@ pub trait ClientStore: Send + Sync {
     ) -> Result<()>;
     async fn get_contact(&self, id: Uuid) -> Result<Option<crate::domain::client::Contact>>;
     async fn list_contacts(&self, spec: &ListSpec) -> Result<Page<crate::domain::client::Contact>>;
-    /// The same page as [`Self::list_contacts`], each record as JSON text built by the
-    /// database (the API passes it through). Only for live records: the trash
-    /// (`spec.deleted`) goes through the typed list.
+    /// The same page as [`Self::list_contacts`], each record already written as JSON (its
+    /// JSON columns passed through as stored) for the API to send as it is.
     async fn list_contacts_json(&self, spec: &ListSpec) -> Result<crate::domain::page::RawPage>;
 
     async fn insert_company(
