@@ -3,6 +3,7 @@
 
 pub mod bulk_load;
 mod clients;
+mod collab;
 pub mod db;
 mod filter_sql;
 mod funnel;
@@ -14,6 +15,7 @@ mod platform;
 mod products;
 mod sessions;
 mod settings_store;
+mod tasks;
 pub mod testing;
 
 use std::fmt;

@@ -26,6 +26,11 @@ const SQLITE: &[Migration] = &[
     },
     Migration { version: 4, name: "funnel", sql: include_str!("../migrations/sqlite/0004_funnel.sql") },
     Migration { version: 5, name: "leads_products", sql: include_str!("../migrations/sqlite/0005_leads_products.sql") },
+    Migration {
+        version: 7,
+        name: "tasks_activities",
+        sql: include_str!("../migrations/sqlite/0007_tasks_activities.sql"),
+    },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
@@ -40,6 +45,11 @@ const POSTGRES: &[Migration] = &[
         version: 5,
         name: "leads_products",
         sql: include_str!("../migrations/postgres/0005_leads_products.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "tasks_activities",
+        sql: include_str!("../migrations/postgres/0007_tasks_activities.sql"),
     },
 ];
 

@@ -577,6 +577,7 @@ mod client_base {
             link: None,
             created_at: now(),
             read_at: None,
+            params: None,
         };
         s.insert_notifications(&[n.clone(), Notification { id: new_id(), ..n.clone() }]).await.unwrap();
         assert_eq!(s.count_unread(me).await.unwrap(), 2);

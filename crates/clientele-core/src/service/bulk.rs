@@ -159,8 +159,8 @@ impl Services {
             && owner_id != actor.user_id
         {
             let what = if entity == "company" { "companies" } else { "contacts" };
-            self.store
-                .insert_notifications(&[Notification {
+            let wanted = self
+                .wanted(vec![Notification {
                     id: new_id(),
                     user_id: owner_id,
                     kind: "client_transferred".into(),
@@ -169,8 +169,10 @@ impl Services {
                     link: Some(format!("/{what}?filter={}", crate::domain::filter::owner_me_filter())),
                     created_at: now(),
                     read_at: None,
+                    params: None,
                 }])
                 .await?;
+            self.store.insert_notifications(&wanted).await?;
         }
         Ok(result)
     }

@@ -14,6 +14,7 @@ mod deals;
 mod leads;
 mod permissions;
 mod products;
+mod tasks;
 mod ui;
 mod ui_clients;
 mod ui_imports;
