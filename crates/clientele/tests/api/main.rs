@@ -7,6 +7,7 @@
 mod helpers;
 mod imports;
 
+mod activity;
 mod auth;
 mod clients;
 mod conventions;
