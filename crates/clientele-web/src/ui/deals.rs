@@ -17,9 +17,9 @@ use clientele_core::service::{
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::cards::timeline;
+use super::activity::{TimelineBox, record_timeline};
 use super::clients_common::{CfInput, FormValues, Pairs, companies, fmt_time, name_of, qs, show_custom, users};
-use super::settings::{AuditRow, Errs, form_errors};
+use super::settings::{Errs, form_errors};
 use super::{Chrome, error_page, initials, redirect_with_flash, render};
 use crate::auth::{Authenticated, WebUser};
 use crate::error::classify;
@@ -401,7 +401,7 @@ struct CardPage {
     history: Vec<HistoryRow>,
     durations: Vec<DurationRow>,
     custom: Vec<(String, String)>,
-    timeline: Vec<AuditRow>,
+    timeline: TimelineBox,
     errs: Errs,
     today: String,
 }
@@ -489,7 +489,13 @@ async fn card_page(
         })
         .collect();
     c.title = d.title.clone();
-    let tl = timeline(state, user, &c, d.id).await;
+    let tl = record_timeline(
+        state,
+        user,
+        &c,
+        clientele_core::domain::task::Related { kind: clientele_core::domain::task::RelatedType::Deal, id: d.id },
+    )
+    .await;
     let page = CardPage {
         status: c.t.get(&format!("deal-status-{}", d.status.as_str())),
         pipeline: pipeline.name.clone(),
