@@ -357,6 +357,10 @@
   }
 
   var drag = null;
+  // The browser's own dragging of links would take the pointer away.
+  document.addEventListener("dragstart", function (e) {
+    if (closest(e.target, ".cal-event")) e.preventDefault();
+  });
   document.addEventListener("pointerdown", function (e) {
     var ev = closest(e.target, ".cal-event[data-draggable]");
     if (!ev || e.button !== 0) return;

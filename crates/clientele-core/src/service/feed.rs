@@ -199,13 +199,19 @@ impl Services {
             } else {
                 vec![]
             };
+            // An activity or a comment is seen on the card of the record it is about.
+            let about = e
+                .changes
+                .get("related")
+                .and_then(|r| r.get("new").or_else(|| r.get("old")))
+                .and_then(|r| serde_json::from_value::<crate::domain::task::Related>(r.clone()).ok());
             let mut item = FeedItem {
                 id: e.id,
                 at: e.at,
                 actor_id: e.actor_id,
                 actor_name: e.actor_name.clone(),
                 action: e.action.clone(),
-                link: link(&e.entity_type, e.entity_id),
+                link: link(&e.entity_type, e.entity_id).or_else(|| about.map(|r| r.path())),
                 entity_type: e.entity_type.clone(),
                 entity_id: e.entity_id,
                 entity_name,

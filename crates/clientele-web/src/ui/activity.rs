@@ -147,7 +147,8 @@ fn tl_row(c: &Chrome, i: TimelineItem) -> TlRow {
                 r.badge = row.action.clone();
             }
             r.badge_class = "badge-muted";
-            r.changes = row.changes;
+            // A creation would list every field: the badge says enough.
+            r.changes = if row.action == "create" { vec![] } else { row.changes };
             // A creation lists every field: leave out the empty ones.
             r.changes.retain(|(_, old, new)| !(old == "—" && matches!(new.as_str(), "[]" | "{}" | "—")));
         }
@@ -596,8 +597,22 @@ fn feed_row(c: &Chrome, i: &FeedItem) -> FeedRow {
                 .fields
                 .iter()
                 .map(|f| {
-                    let l = c.t.get(&format!("ff-{f}"));
-                    if l.starts_with("ff-") { f.replace('_', " ") } else { l }
+                    // A task's fields have labels of their own (`title` is not a job title).
+                    let task_key = match f.as_str() {
+                        "due_at" | "due_date" => Some("task-due"),
+                        "assignee_id" => Some("task-assignee"),
+                        "title" => Some("task-title"),
+                        "priority" => Some("task-priority"),
+                        "description" => Some("task-description"),
+                        "reminders" => Some("task-reminder"),
+                        "recurrence" => Some("task-recurrence"),
+                        _ => None,
+                    };
+                    let l = match task_key.filter(|_| i.entity_type == "task") {
+                        Some(k) => c.t.get(k),
+                        None => c.t.get(&format!("ff-{f}")),
+                    };
+                    if l.starts_with("ff-") { f.replace('_', " ") } else { l.to_lowercase() }
                 })
                 .collect();
             c.t.with(
