@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::clients::json;
 use crate::db::{Params, Tx};
-use crate::platform::{insert_audit, version_conflict};
+use crate::platform::{AuditRow, insert_audit, version_conflict};
 use crate::settings_store::insert_notification_tx;
 use crate::tasks::{TASK_COLS, TaskRow, related_of};
 use crate::{SqlStore, args, db_err};
@@ -100,33 +100,6 @@ impl CommentRow {
             updated_at: self.updated_at,
             deleted_at: self.deleted_at,
         })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct AuditRow {
-    id: Uuid,
-    at: DateTime<Utc>,
-    actor_id: Option<Uuid>,
-    actor_name: String,
-    action: String,
-    entity_type: String,
-    entity_id: Uuid,
-    changes: Json<serde_json::Value>,
-}
-
-impl From<AuditRow> for AuditEntry {
-    fn from(r: AuditRow) -> Self {
-        AuditEntry {
-            id: r.id,
-            at: r.at,
-            actor_id: r.actor_id,
-            actor_name: r.actor_name,
-            action: r.action,
-            entity_type: r.entity_type,
-            entity_id: r.entity_id,
-            changes: r.changes.0,
-        }
     }
 }
 

@@ -321,20 +321,38 @@ async fn after_post(state: &AppState, headers: &HeaderMap, user: &Authenticated,
     redirect_with_flash(&format!("/{}/{}", kind_path(r.kind), r.id), flash)
 }
 
-/// Logs a call, meeting, e-mail, message or note from the card.
-pub async fn activity_post(
+/// The timeline's forms: `activity` logs a call, meeting, e-mail, message or note; `comment`
+/// comments; `task` gives a task about the record to yourself or a colleague.
+pub async fn timeline_post(
     State(state): State<AppState>,
     headers: HeaderMap,
     WebUser(user): WebUser,
-    Path((kind, id)): Path<(String, Uuid)>,
+    Path((kind, id, what)): Path<(String, Uuid, String)>,
     body: Bytes,
 ) -> Response {
     let f = Pairs::from_bytes(&body);
-    let r = match record(&kind, id) {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, &headers, Some(&user), e),
+    let done = match record(&kind, id) {
+        Ok(r) => match what.as_str() {
+            "activity" => log_from(&state, &user, r, &f).await.map(|_| (r, "activity-logged")),
+            "comment" => state
+                .services()
+                .add_comment(&user.actor, CommentRequest { related: Some(r), body: f.str("body") })
+                .await
+                .map(|_| (r, "comment-added")),
+            "task" => task_from(&state, &user, r, &f).await.map(|_| (r, "task-created")),
+            _ => Err(Error::NotFound("page")),
+        },
+        Err(e) => Err(e),
     };
+    match done {
+        Ok((r, flash)) => after_post(&state, &headers, &user, r, flash).await,
+        Err(e) => error_page(&state, &headers, Some(&user), e),
+    }
+}
+
+async fn log_from(state: &AppState, user: &Authenticated, r: Related, f: &Pairs) -> Result<(), Error> {
     let opt = |k: &str| f.get(k).map(str::to_owned);
+    // "5" is five minutes, "5:30" five and a half.
     let duration = f.get("duration_minutes").map(|m| {
         let (mm, ss) = m.split_once(':').unwrap_or((m, "0"));
         mm.trim().parse::<i32>().unwrap_or(-1) * 60 + ss.trim().parse::<i32>().unwrap_or(0)
@@ -350,43 +368,10 @@ pub async fn activity_post(
         recording_url: opt("recording_url"),
         related: Some(r),
     };
-    match state.services().log_activity(&user.actor, input).await {
-        Ok(_) => after_post(&state, &headers, &user, r, "activity-logged").await,
-        Err(e) => error_page(&state, &headers, Some(&user), e),
-    }
+    state.services().log_activity(&user.actor, input).await.map(|_| ())
 }
 
-pub async fn comment_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    WebUser(user): WebUser,
-    Path((kind, id)): Path<(String, Uuid)>,
-    body: Bytes,
-) -> Response {
-    let f = Pairs::from_bytes(&body);
-    let r = match record(&kind, id) {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, &headers, Some(&user), e),
-    };
-    match state.services().add_comment(&user.actor, CommentRequest { related: Some(r), body: f.str("body") }).await {
-        Ok(_) => after_post(&state, &headers, &user, r, "comment-added").await,
-        Err(e) => error_page(&state, &headers, Some(&user), e),
-    }
-}
-
-/// A task about this record, for yourself or a colleague.
-pub async fn task_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    WebUser(user): WebUser,
-    Path((kind, id)): Path<(String, Uuid)>,
-    body: Bytes,
-) -> Response {
-    let f = Pairs::from_bytes(&body);
-    let r = match record(&kind, id) {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, &headers, Some(&user), e),
-    };
+async fn task_from(state: &AppState, user: &Authenticated, r: Related, f: &Pairs) -> Result<(), Error> {
     let input = TaskInput {
         kind: f.get("kind").map(str::to_owned),
         title: Some(f.str("title")),
@@ -397,11 +382,8 @@ pub async fn task_post(
         related: Some(r),
         ..TaskInput::default()
     };
-    let input = super::tasks::in_reader_zone(&state, &user, input).await;
-    match state.services().create_task(&user.actor, input).await {
-        Ok(_) => after_post(&state, &headers, &user, r, "task-created").await,
-        Err(e) => error_page(&state, &headers, Some(&user), e),
-    }
+    let input = super::tasks::in_reader_zone(state, user, input).await;
+    state.services().create_task(&user.actor, input).await.map(|_| ())
 }
 
 // ---------------- notifications ----------------
