@@ -394,10 +394,16 @@ impl Services {
     /// Renders a comment's markdown-lite with its mentions named.
     pub async fn comment_view(&self, c: Comment) -> Result<CommentView> {
         let users = self.mention_directory().await?;
-        let html = render_markdown(&c.body, &|h| {
-            find_user(&users, h).filter(|u| c.mentions.contains(&u.id)).map(|u| u.name.clone())
-        });
-        Ok(CommentView { comment: c, html })
+        Ok(render_comment(&users, c))
+    }
+
+    /// Renders comments, reading the colleagues they may mention once.
+    async fn comment_views(&self, list: Vec<Comment>) -> Result<Vec<CommentView>> {
+        if list.is_empty() {
+            return Ok(vec![]);
+        }
+        let users = self.mention_directory().await?;
+        Ok(list.into_iter().map(|c| render_comment(&users, c)).collect())
     }
 
     pub async fn add_comment(&self, actor: &Actor, req: CommentRequest) -> Result<CommentView> {
@@ -531,11 +537,7 @@ impl Services {
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next = more.then(|| rows.last().map(|c| encode(TimelineCursor { at: c.created_at, id: c.id }))).flatten();
-        let mut out = Vec::with_capacity(rows.len());
-        for c in rows {
-            out.push(self.comment_view(c).await?);
-        }
-        Ok((out, next))
+        Ok((self.comment_views(rows).await?, next))
     }
 
     // ---------------- the timeline ----------------
@@ -599,7 +601,9 @@ impl Services {
             }
         }
         if wants("comment") {
-            for c in self.store.comments_of(record, before, n).await? {
+            let comments = self.store.comments_of(record, before, n).await?;
+            for cv in self.comment_views(comments).await? {
+                let c = &cv.comment;
                 let (id, at, by, name) = (c.id, c.created_at, c.author_id, c.author_name.clone());
                 items.push(TimelineItem {
                     kind: "comment".into(),
@@ -607,7 +611,7 @@ impl Services {
                     at,
                     actor_id: by,
                     actor_name: name,
-                    comment: Some(self.comment_view(c).await?),
+                    comment: Some(cv),
                     ..empty()
                 });
             }
@@ -706,6 +710,13 @@ fn check_body(body: &str) -> Result<String> {
         return Err(Error::invalid("body", "must not contain control characters"));
     }
     Ok(b.to_owned())
+}
+
+fn render_comment(users: &[crate::domain::user::User], c: Comment) -> CommentView {
+    let html = render_markdown(&c.body, &|h| {
+        find_user(users, h).filter(|u| c.mentions.contains(&u.id)).map(|u| u.name.clone())
+    });
+    CommentView { comment: c, html }
 }
 
 fn find_user<'a>(users: &'a [crate::domain::user::User], handle: &str) -> Option<&'a crate::domain::user::User> {
