@@ -252,7 +252,12 @@ fn form_input(f: &Pairs) -> TaskInput {
         kind_label: opt("kind_label"),
         title: Some(f.str("title")),
         description: Some(f.str("description")),
-        due_at: if all_day { None } else { opt("due_at") },
+        // A date alone (the field of an all-day task just unticked) starts the working day.
+        due_at: if all_day {
+            None
+        } else {
+            opt("due_at").map(|d| if d.contains('T') { d } else { format!("{d}T09:00") })
+        },
         due_date: if all_day { date } else { None },
         all_day: Some(all_day),
         duration_minutes: f.get("duration_minutes").and_then(|d| d.parse().ok()),
