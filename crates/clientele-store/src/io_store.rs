@@ -72,6 +72,42 @@ impl TryFrom<JobRow> for Job {
     }
 }
 
+/// A job's columns in `JOB_COLS` order.
+fn job_args(j: &Job) -> crate::db::Args {
+    args![
+        j.id,
+        j.kind.clone(),
+        j.payload.clone(),
+        j.status.as_str(),
+        j.run_at,
+        j.attempts,
+        j.max_attempts,
+        j.locked_by.clone(),
+        j.locked_until,
+        j.last_error.clone(),
+        j.dedupe_key.clone(),
+        j.created_by,
+        j.created_at,
+        j.updated_at,
+        j.finished_at
+    ]
+}
+
+/// Queues a job inside the transaction of the change that wants it (a task's reminders). A
+/// job whose `dedupe_key` is taken already is not added again.
+pub(crate) async fn enqueue_tx(tx: &mut crate::db::Tx, j: &Job) -> Result<()> {
+    tx.execute(
+        &format!(
+            "INSERT INTO jobs ({JOB_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT DO NOTHING"
+        ),
+        job_args(j),
+    )
+    .await
+    .map_err(db_err("queueing a job"))?;
+    Ok(())
+}
+
 #[async_trait]
 impl JobStore for SqlStore {
     async fn enqueue(&self, j: &Job) -> Result<Uuid> {
@@ -91,23 +127,7 @@ impl JobStore for SqlStore {
                 &format!(
                     "INSERT INTO jobs ({JOB_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
                 ),
-                args![
-                    j.id,
-                    j.kind.clone(),
-                    j.payload.clone(),
-                    j.status.as_str(),
-                    j.run_at,
-                    j.attempts,
-                    j.max_attempts,
-                    j.locked_by.clone(),
-                    j.locked_until,
-                    j.last_error.clone(),
-                    j.dedupe_key.clone(),
-                    j.created_by,
-                    j.created_at,
-                    j.updated_at,
-                    j.finished_at
-                ],
+                job_args(j),
             )
             .await;
         match r {

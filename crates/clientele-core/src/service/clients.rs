@@ -241,6 +241,7 @@ impl Services {
                 link: Some(link.clone()),
                 created_at: now(),
                 read_at: None,
+                params: None,
             });
         }
         if let Some(o) = old.filter(|o| *o != actor.user_id && Some(*o) != new) {
@@ -253,9 +254,10 @@ impl Services {
                 link: Some(link),
                 created_at: now(),
                 read_at: None,
+                params: None,
             });
         }
-        self.store.insert_notifications(&list).await
+        self.store.insert_notifications(&self.wanted(list).await?).await
     }
 
     /// What the search index holds for a contact: its fields and its primary company's name.

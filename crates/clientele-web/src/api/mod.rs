@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Handlers are thin: parse, call the service, shape the
 //! answer. The OpenAPI document is generated from these handlers' annotations.
 
+mod activity;
 mod audit;
 mod auth;
 mod clients;
@@ -11,6 +12,7 @@ pub mod imports;
 mod leads;
 mod products;
 mod settings;
+mod tasks;
 mod teams;
 mod tokens;
 pub mod users;
@@ -64,6 +66,11 @@ use clientele_core::Error;
         (name = "leads", description = "Leads: incoming requests, their qualification and conversion"),
         (name = "products", description = "The product catalogue: categories, price lists, products, stock"),
         (name = "documents", description = "Quotes and invoices of deals: numbering, PDFs, status operations, payments; the document settings"),
+        (name = "tasks", description = "Tasks, recurring tasks and group (campaign) tasks"),
+        (name = "calendar", description = "The calendar and private iCalendar feeds"),
+        (name = "activities", description = "Calls, meetings, e-mails, messages and notes, and a record's timeline"),
+        (name = "comments", description = "Comments with @mentions on any record"),
+        (name = "feed", description = "The events feed: everything that changed"),
     )
 )]
 struct ApiDoc;
@@ -196,6 +203,27 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             routes!(documents::get_logo, documents::put_logo, documents::delete_logo)
                 .layer(DefaultBodyLimit::max(clientele_core::service::LOGO_MAX_BYTES + 64 * 1024)),
         )
+        .routes(routes!(tasks::list_tasks, tasks::create_task))
+        .routes(routes!(tasks::get_task, tasks::update_task, tasks::delete_task))
+        .routes(routes!(tasks::complete_task))
+        .routes(routes!(tasks::cancel_task))
+        .routes(routes!(tasks::reopen_task))
+        .routes(routes!(tasks::reschedule_task))
+        .routes(routes!(tasks::mark_contact))
+        .routes(routes!(tasks::list_task_groups, tasks::create_task_group))
+        .routes(routes!(tasks::get_task_group))
+        .routes(routes!(tasks::calendar))
+        .routes(routes!(tasks::list_feeds, tasks::create_feed))
+        .routes(routes!(tasks::revoke_feed))
+        .routes(routes!(tasks::feed_ics))
+        .routes(routes!(activity::list_activities, activity::log_activity))
+        .routes(routes!(activity::get_activity, activity::update_activity, activity::delete_activity))
+        .routes(routes!(activity::list_comments, activity::add_comment))
+        .routes(routes!(activity::update_comment, activity::delete_comment))
+        .routes(routes!(activity::timeline))
+        .routes(routes!(activity::feed))
+        .routes(routes!(activity::unread))
+        .routes(routes!(activity::preferences, activity::set_preferences))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.

@@ -7,6 +7,7 @@
 mod helpers;
 mod imports;
 
+mod activity;
 mod auth;
 mod clients;
 mod conventions;
@@ -16,6 +17,7 @@ mod documents;
 mod leads;
 mod permissions;
 mod products;
+mod tasks;
 mod ui;
 mod ui_clients;
 mod ui_imports;
