@@ -72,6 +72,37 @@ impl TryFrom<JobRow> for Job {
     }
 }
 
+fn insert_job_sql() -> String {
+    format!("INSERT INTO jobs ({JOB_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
+}
+
+fn job_args(j: &Job) -> crate::db::Args {
+    args![
+        j.id,
+        j.kind.clone(),
+        j.payload.clone(),
+        j.status.as_str(),
+        j.run_at,
+        j.attempts,
+        j.max_attempts,
+        j.locked_by.clone(),
+        j.locked_until,
+        j.last_error.clone(),
+        j.dedupe_key.clone(),
+        j.created_by,
+        j.created_at,
+        j.updated_at,
+        j.finished_at
+    ]
+}
+
+/// Queues a job inside the transaction of the change that needs it (its dedupe key must be
+/// new: the caller's change is new too).
+pub(crate) async fn insert_job_in(tx: &mut crate::db::Tx, j: &Job) -> Result<()> {
+    tx.execute(&insert_job_sql(), job_args(j)).await.map_err(db_err("queueing a job"))?;
+    Ok(())
+}
+
 #[async_trait]
 impl JobStore for SqlStore {
     async fn enqueue(&self, j: &Job) -> Result<Uuid> {
@@ -85,31 +116,7 @@ impl JobStore for SqlStore {
                 return Ok(id);
             }
         }
-        let r = self
-            .db
-            .execute(
-                &format!(
-                    "INSERT INTO jobs ({JOB_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-                ),
-                args![
-                    j.id,
-                    j.kind.clone(),
-                    j.payload.clone(),
-                    j.status.as_str(),
-                    j.run_at,
-                    j.attempts,
-                    j.max_attempts,
-                    j.locked_by.clone(),
-                    j.locked_until,
-                    j.last_error.clone(),
-                    j.dedupe_key.clone(),
-                    j.created_by,
-                    j.created_at,
-                    j.updated_at,
-                    j.finished_at
-                ],
-            )
-            .await;
+        let r = self.db.execute(&insert_job_sql(), job_args(j)).await;
         match r {
             Ok(_) => Ok(j.id),
             // Lost a race on the same dedupe key: the other job stands.

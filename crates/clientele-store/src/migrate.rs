@@ -28,6 +28,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 5, name: "leads_products", sql: include_str!("../migrations/sqlite/0005_leads_products.sql") },
     Migration { version: 6, name: "documents", sql: include_str!("../migrations/sqlite/0006_documents.sql") },
     Migration { version: 7, name: "board_totals", sql: include_str!("../migrations/sqlite/0007_board_totals.sql") },
+    Migration { version: 10, name: "inbox", sql: include_str!("../migrations/sqlite/0010_inbox.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
@@ -45,6 +46,7 @@ const POSTGRES: &[Migration] = &[
     },
     Migration { version: 6, name: "documents", sql: include_str!("../migrations/postgres/0006_documents.sql") },
     Migration { version: 7, name: "board_totals", sql: include_str!("../migrations/postgres/0007_board_totals.sql") },
+    Migration { version: 10, name: "inbox", sql: include_str!("../migrations/postgres/0010_inbox.sql") },
 ];
 
 pub fn migrations_for(backend: Backend) -> &'static [Migration] {

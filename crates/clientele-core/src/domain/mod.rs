@@ -10,6 +10,7 @@ pub mod email;
 pub mod export;
 pub mod filter;
 pub mod import;
+pub mod inbox;
 pub mod import_map;
 pub mod job;
 pub mod lead;

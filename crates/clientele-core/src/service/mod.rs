@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod bulk;
+mod calls;
 mod clients;
 mod deals;
 mod documents;
@@ -13,8 +14,10 @@ mod fields;
 mod files;
 mod funnel;
 mod imports;
+mod inbox;
 pub mod jobs;
 mod leads;
+mod outreach;
 mod products;
 mod teams;
 mod tokens;
@@ -38,6 +41,16 @@ pub use funnel::{
     LossReasonRequest, RateRequest, StageInput, StageOrderRequest, StagePatch, UpdatePipelineRequest,
 };
 pub use imports::{DuplicateOf, NewImport, PresetList, PresetRequest, PreviewRow, RowAction};
+pub use calls::{CallView, DialRequest};
+pub use inbox::{
+    ChannelInput, ChannelView, ComposeRequest, ConversationPatch, ConversationView, InboxPage, InboxRequest,
+    POLL_SECONDS, ReplyRequest, SEND_ATTEMPTS,
+};
+pub use outreach::{
+    BotRule, BotRuleInput, ConsentInput, EmailTemplate, EnrollRequest, EnrollResult, Form, FormField, FormInput,
+    FormOutcome, RenderRequest, RenderedTemplate, Sequence, SequenceInput, SequenceStep, TEMPLATE_LOCALES,
+    TemplateInput, TemplateVariant,
+};
 pub use leads::{ConversionPreview, ConversionResult, ConvertRequest, ConvertedRecord};
 pub use products::{
     CategoryNode, CategoryRequest, MovementListRequest, PriceInput, PriceListRequest, ProductInput, ProductListRequest,
@@ -145,6 +158,8 @@ pub struct Services {
     actors: Arc<ShortCache<Uuid, crate::authz::Actor>>,
     /// Wakes this process's worker when a job is queued.
     wake: Arc<tokio::sync::Notify>,
+    /// Mail, provider and PBX adapters (none until [`Services::with_comms`]).
+    comms: Arc<crate::comms::Comms>,
 }
 
 impl Services {
@@ -156,7 +171,18 @@ impl Services {
             tokens: Arc::new(ShortCache::new(AUTH_TTL)),
             actors: Arc::new(ShortCache::new(AUTH_TTL)),
             wake: Arc::new(tokio::sync::Notify::new()),
+            comms: Arc::new(crate::comms::Comms::none()),
         }
+    }
+
+    /// Connects the inbox to the outside world (SMTP, IMAP, providers, the PBX).
+    pub fn with_comms(mut self, comms: crate::comms::Comms) -> Self {
+        self.comms = Arc::new(comms);
+        self
+    }
+
+    pub fn comms(&self) -> &crate::comms::Comms {
+        &self.comms
     }
 
     /// The custom field definitions of `entity`, from a short-lived in-process cache.
