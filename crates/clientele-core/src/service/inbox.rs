@@ -794,10 +794,10 @@ impl Services {
     }
 
     /// The raw-MIME webhook: a mail service pushes one RFC 5322 message, authenticated by the
-    /// channel's webhook secret (`Authorization: Bearer <secret>`).
+    /// channel's webhook secret (`X-Webhook-Secret`).
     pub async fn email_webhook(&self, key: &str, req: &InboundRequest) -> Result<Option<Uuid>> {
         let ch = self.hook_channel(key, ChannelKind::Email).await?;
-        let presented = req.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+        let presented = req.header("x-webhook-secret").unwrap_or("");
         if !ch.secrets.get("webhook_secret").is_some_and(|s| same_secret(s, presented.trim())) {
             return Err(Error::Unauthenticated("wrong or missing webhook secret".into()));
         }

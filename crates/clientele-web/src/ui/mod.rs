@@ -9,6 +9,7 @@ mod fields;
 mod forms;
 mod home;
 mod imports;
+mod inbox;
 mod leads;
 mod list_kinds;
 mod list_rows;
@@ -129,7 +130,17 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/documents/logo/remove", post(documents::logo_remove))
         .route("/deals/{id}/restore", post(lists::restore::<{ lists::DEALS }>))
         .route("/tasks", get(home::section))
-        .route("/inbox", get(home::section))
+        .route("/inbox", get(inbox::index))
+        .route("/inbox/list", get(inbox::list))
+        .route("/inbox/pop", get(inbox::pop))
+        .route("/inbox/client/{kind}/{id}", get(inbox::client))
+        .route("/inbox/messages/{id}/retry", post(inbox::retry_post))
+        .route("/inbox/{id}", get(inbox::show))
+        .route("/inbox/{id}/thread", get(inbox::thread))
+        .route("/inbox/{id}/reply", post(inbox::reply_post))
+        .route("/inbox/{id}/update", post(inbox::update_post))
+        .route("/settings/channels", get(inbox::channels_get).post(inbox::channels_post))
+        .route("/settings/channels/{id}/poll", post(inbox::channel_poll_post))
         .route("/reports", get(home::section))
         .route("/settings", get(settings::index))
         .route("/settings/profile", get(settings::profile_get).post(settings::profile_post))

@@ -54,8 +54,11 @@ impl TestApp {
             Backend::Sqlite => TestDb::sqlite().await.ok()?,
             Backend::Postgres => TestDb::postgres(&postgres_url()?).await.expect("test schema"),
         };
+        // A port known before the services are built: e-mails carry links to this server
+        // (tracking, unsubscribe), so its public address must be right.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).ok()?;
         let cfg = Config {
-            listen: "127.0.0.1:0".into(),
+            listen: format!("127.0.0.1:{port}"),
             database_url: db.url.expose().to_owned(),
             db_max_connections: 5,
             default_region: "RU".into(),
