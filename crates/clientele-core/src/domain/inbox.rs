@@ -643,10 +643,31 @@ pub const TEMPLATE_VARIABLES: &[&str] = &[
     "unsubscribe_url",
 ];
 
-/// Plain text as simple HTML paragraphs (escaped), for messages written as text.
+/// Plain text as simple HTML paragraphs (escaped, web addresses made links), for messages
+/// written as text.
 pub fn text_to_html(text: &str) -> String {
     text.split("\n\n")
-        .map(|para| format!("<p>{}</p>", html_escape(para.trim()).replace('\n', "<br>")))
+        .map(|para| {
+            let lines: Vec<String> = para
+                .trim()
+                .lines()
+                .map(|line| {
+                    line.split(' ')
+                        .map(|w| {
+                            let url = w.trim_end_matches(['.', ',', ';', ':', '!', '?', ')']);
+                            if (url.starts_with("https://") || url.starts_with("http://")) && url.len() > 8 {
+                                let e = html_escape(url);
+                                format!("<a href=\"{e}\">{e}</a>{}", html_escape(&w[url.len()..]))
+                            } else {
+                                html_escape(w)
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            format!("<p>{}</p>", lines.join("<br>"))
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -701,6 +722,14 @@ mod tests {
         let mut unknown = vec![];
         assert_eq!(render_template("Hi {{ contact.first_name }}!{{x}}", &vars, true, &mut unknown), "Hi &lt;Ann&gt;!");
         assert_eq!(unknown, vec!["x"]);
+    }
+
+    #[test]
+    fn text_becomes_html_with_links() {
+        assert_eq!(
+            text_to_html("See https://acme.test/a?b=1&c=2.\n<b>x</b>\n\nBye"),
+            "<p>See <a href=\"https://acme.test/a?b=1&amp;c=2\">https://acme.test/a?b=1&amp;c=2</a>.<br>&lt;b&gt;x&lt;/b&gt;</p>\n<p>Bye</p>"
+        );
     }
 
     #[test]
