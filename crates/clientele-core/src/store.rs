@@ -883,6 +883,8 @@ pub trait InboxStore: Send + Sync {
     ) -> Result<bool>;
     /// Counts a failed attempt (and, when `failed`, gives the message up).
     async fn record_send_failure(&self, id: Uuid, error: &str, failed: bool) -> Result<()>;
+    /// A bulk message not sent on purpose (the recipient withdrew consent).
+    async fn suppress_message(&self, id: Uuid, reason: &str) -> Result<()>;
     /// A failed message back to pending (before its job is retried).
     async fn reset_message(&self, id: Uuid) -> Result<()>;
     /// Makes the queued job with this dedupe key due now; the job's id (whatever its

@@ -778,6 +778,17 @@ impl InboxStore for SqlStore {
         Ok(())
     }
 
+    async fn suppress_message(&self, id: Uuid, reason: &str) -> Result<()> {
+        self.db
+            .execute(
+                "UPDATE messages SET status = 'suppressed', last_error = $2 WHERE id = $1 AND status = 'pending'",
+                args![id, reason],
+            )
+            .await
+            .map_err(db_err("suppressing a message"))?;
+        Ok(())
+    }
+
     async fn reset_message(&self, id: Uuid) -> Result<()> {
         self.db
             .execute("UPDATE messages SET status = 'pending' WHERE id = $1 AND status = 'failed'", args![id])

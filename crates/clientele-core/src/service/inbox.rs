@@ -82,7 +82,7 @@ pub struct ChannelView {
 /// `GET /inbox`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct InboxRequest {
-    /// Comma-separated: new, open, waiting, closed (default: all but closed).
+    /// Comma-separated: new, open, waiting, closed; `active` (the default) is all but closed; `all`.
     pub status: Option<String>,
     /// A channel kind: email, sms, messenger, chat, phone, form.
     pub channel: Option<String>,
@@ -428,7 +428,7 @@ impl Services {
     pub async fn list_inbox(&self, actor: &Actor, req: &InboxRequest) -> Result<InboxPage> {
         let mut q = self.inbox_query(actor);
         let mut p = Problems::new();
-        match req.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        match req.status.as_deref().map(str::trim).filter(|s| !s.is_empty() && *s != "active") {
             None => q.statuses = vec![ConversationStatus::New, ConversationStatus::Open, ConversationStatus::Waiting],
             Some("all") => {}
             Some(list) => {
@@ -1130,7 +1130,7 @@ impl Services {
             None => return Err(Error::NotFound("channel")),
         };
         if m.meta.get("bulk").and_then(Value::as_bool).unwrap_or(false) && self.withdrawn(&ch, &m.to_addrs).await? {
-            self.store.record_send_failure(id, "the recipient withdrew consent", true).await?;
+            self.store.suppress_message(id, "the recipient withdrew consent").await?;
             return Ok(());
         }
         let result = match ch.kind {

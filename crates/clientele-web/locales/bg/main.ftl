@@ -841,6 +841,7 @@ channel-kind-messenger = Месинджър
 channel-kind-chat = Чат на сайта
 channel-kind-phone = Телефон
 channel-kind-form = Уеб формуляр
+conv-status-active = Активни
 conv-status-new = Нови
 conv-status-open = Отворени
 conv-status-waiting = Чакащи

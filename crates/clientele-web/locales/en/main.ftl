@@ -1062,6 +1062,7 @@ channel-kind-messenger = Messenger
 channel-kind-chat = Website chat
 channel-kind-phone = Phone
 channel-kind-form = Web form
+conv-status-active = Active
 conv-status-new = New
 conv-status-open = Open
 conv-status-waiting = Waiting

@@ -841,6 +841,7 @@ channel-kind-messenger = Messagerie
 channel-kind-chat = Chat du site
 channel-kind-phone = Téléphone
 channel-kind-form = Formulaire web
+conv-status-active = Actives
 conv-status-new = Nouvelles
 conv-status-open = Ouvertes
 conv-status-waiting = En attente

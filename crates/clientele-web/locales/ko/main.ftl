@@ -838,6 +838,7 @@ channel-kind-messenger = 메신저
 channel-kind-chat = 웹사이트 채팅
 channel-kind-phone = 전화
 channel-kind-form = 웹 양식
+conv-status-active = 진행 중인 대화
 conv-status-new = 새 대화
 conv-status-open = 진행 중
 conv-status-waiting = 대기 중

@@ -843,6 +843,7 @@ channel-kind-messenger = Мессенджер
 channel-kind-chat = Чат на сайте
 channel-kind-phone = Телефон
 channel-kind-form = Веб-форма
+conv-status-active = Активные
 conv-status-new = Новые
 conv-status-open = Открытые
 conv-status-waiting = Ожидают

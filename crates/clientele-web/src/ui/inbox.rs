@@ -282,7 +282,7 @@ async fn page(state: &AppState, headers: &HeaderMap, user: &Authenticated, f: In
     if let Some(s) = &sel {
         c.title = s.name.clone();
     }
-    let statuses = ["new", "open", "waiting", "closed", "all"]
+    let statuses = ["active", "new", "open", "waiting", "closed", "all"]
         .iter()
         .map(|s| ((*s).to_owned(), c.t.get(&format!("conv-status-{s}"))))
         .collect();

@@ -44,27 +44,30 @@ fn temp_dir(prefix: &str) -> PathBuf {
 pub struct Smtp {
     pub port: u16,
     dir: PathBuf,
+    python: &'static str,
     child: Option<Child>,
+}
+
+/// The first Python that has aiosmtpd (pip's, or Debian's python3-aiosmtpd).
+fn python_with_aiosmtpd() -> Option<&'static str> {
+    ["python3", "/usr/bin/python3"].into_iter().find(|py| {
+        Command::new(py).args(["-c", "import aiosmtpd"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    })
 }
 
 impl Smtp {
     pub async fn start() -> Option<Self> {
-        let ok = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            return missing("Python's aiosmtpd (pip install aiosmtpd)");
-        }
-        let mut s = Smtp { port: free_port(), dir: temp_dir("clientele-smtp"), child: None };
+        let Some(python) = python_with_aiosmtpd() else {
+            return missing("Python's aiosmtpd (pip install aiosmtpd, or apt-get install python3-aiosmtpd)");
+        };
+        let mut s = Smtp { port: free_port(), dir: temp_dir("clientele-smtp"), python, child: None };
         s.restart().await;
         Some(s)
     }
 
     /// (Re)starts the server on the same port and Maildir.
     pub async fn restart(&mut self) {
-        let child = Command::new("python3")
+        let child = Command::new(self.python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(self.dir.join("maildir"))
             .stdout(Stdio::null())
