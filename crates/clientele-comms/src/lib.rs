@@ -22,7 +22,7 @@ use clientele_core::comms::{Comms, SendError};
 pub fn comms(public_url: &str) -> Comms {
     let http = http_client();
     Comms {
-        mail: Arc::new(mail::Mail::default()),
+        mail: Arc::new(mail::Mail),
         adapters: vec![Arc::new(telegram::Telegram::new(http.clone())), Arc::new(twilio::Twilio::new(http.clone()))],
         pbx: vec![Arc::new(pbx::WebhookPbx::new(http.clone())), Arc::new(pbx::AriPbx::new(http))],
         public_url: public_url.trim_end_matches('/').to_owned(),
@@ -40,9 +40,7 @@ fn http_client() -> reqwest::Client {
 
 /// A provider's HTTP answer as a send outcome: 2xx is accepted, 408/429/5xx and network
 /// failures are worth retrying, other 4xx are refusals.
-pub(crate) async fn http_outcome(
-    r: Result<reqwest::Response, reqwest::Error>,
-) -> Result<serde_json::Value, SendError> {
+pub(crate) async fn http_outcome(r: Result<reqwest::Response, reqwest::Error>) -> Result<serde_json::Value, SendError> {
     let r = r.map_err(|e| SendError::Transient(format!("the provider could not be reached: {e}")))?;
     let status = r.status();
     let body: serde_json::Value = r.json().await.unwrap_or(serde_json::Value::Null);

@@ -29,7 +29,10 @@ pub fn build_message(e: &OutgoingEmail) -> Result<lettre::Message, SendError> {
         .parse()
         .or_else(|_| e.from_addr.parse())
         .map_err(|err| perm(format!("the sender `{}` is not an address: {err}", e.from_addr)))?;
-    let mut b = lettre::Message::builder().from(from).subject(e.subject.clone()).message_id(Some(format!("<{}>", e.message_id)));
+    let mut b = lettre::Message::builder()
+        .from(from)
+        .subject(e.subject.clone())
+        .message_id(Some(format!("<{}>", e.message_id)));
     for to in &e.to {
         let mb: Mailbox = to.parse().map_err(|err| perm(format!("`{to}` is not an address: {err}")))?;
         b = b.to(mb);
@@ -54,7 +57,8 @@ pub fn build_message(e: &OutgoingEmail) -> Result<lettre::Message, SendError> {
     } else {
         let mut mixed = MultiPart::mixed().multipart(body);
         for (name, ct, bytes) in &e.attachments {
-            let ct = ContentType::parse(ct).unwrap_or(ContentType::parse("application/octet-stream").map_err(|e| perm(e.to_string()))?);
+            let ct = ContentType::parse(ct)
+                .unwrap_or(ContentType::parse("application/octet-stream").map_err(|e| perm(e.to_string()))?);
             mixed = mixed.singlepart(Attachment::new(name.clone()).body(bytes.clone(), ct));
         }
         mixed
@@ -79,7 +83,8 @@ fn smtp_transport(ch: &Channel) -> Result<AsyncSmtpTransport<Tokio1Executor>, Se
         _ => 587,
     };
     let port = ch.setting_u64("smtp_port").and_then(|p| u16::try_from(p).ok()).unwrap_or(default_port);
-    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).tls(tls).timeout(Some(TIMEOUT));
+    let mut b =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).tls(tls).timeout(Some(TIMEOUT));
     if let (Some(user), Some(pass)) = (ch.setting("smtp_username"), ch.secrets.get("smtp_password")) {
         b = b.credentials(Credentials::new(user.to_owned(), pass.to_owned()));
     }
@@ -108,10 +113,11 @@ async fn imap_fetch(ch: &Channel, validity: Option<u32>, after: u32, max: usize)
     use anyhow::Context;
     let host = ch.setting("imap_host").context("the channel has no IMAP server")?;
     let mode = ch.setting("imap_tls").unwrap_or("tls");
-    let port = ch
-        .setting_u64("imap_port")
-        .and_then(|p| u16::try_from(p).ok())
-        .unwrap_or(if mode == "tls" { 993 } else { 143 });
+    let port = ch.setting_u64("imap_port").and_then(|p| u16::try_from(p).ok()).unwrap_or(if mode == "tls" {
+        993
+    } else {
+        143
+    });
     let user = ch.setting("imap_username").or(ch.setting("from_address")).context("no IMAP user name")?;
     let pass = ch.secrets.get("imap_password").context("no IMAP password (secrets.imap_password)")?;
     let tcp = tokio::time::timeout(TIMEOUT, tokio::net::TcpStream::connect((host, port)))
@@ -137,8 +143,13 @@ async fn imap_fetch(ch: &Channel, validity: Option<u32>, after: u32, max: usize)
     let mailbox = session.select(folder).await.with_context(|| format!("selecting {folder}"))?;
     let uidvalidity = mailbox.uid_validity.unwrap_or(0);
     let after = if Some(uidvalidity) == validity { after } else { 0 };
-    let mut uids: Vec<u32> =
-        session.uid_search(format!("UID {}:*", after + 1)).await.context("searching new mail")?.into_iter().filter(|u| *u > after).collect();
+    let mut uids: Vec<u32> = session
+        .uid_search(format!("UID {}:*", after + 1))
+        .await
+        .context("searching new mail")?
+        .into_iter()
+        .filter(|u| *u > after)
+        .collect();
     uids.sort_unstable();
     uids.truncate(max);
     let mut mails = Vec::new();
@@ -166,7 +177,8 @@ pub fn parse(raw: &[u8]) -> Option<ParsedEmail> {
     };
     let from = m.from().and_then(|a| a.first());
     let auto = m.header_raw("Auto-Submitted").is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"))
-        || m.header_raw("Precedence").is_some_and(|v| ["bulk", "list", "junk"].contains(&v.trim().to_lowercase().as_str()));
+        || m.header_raw("Precedence")
+            .is_some_and(|v| ["bulk", "list", "junk"].contains(&v.trim().to_lowercase().as_str()));
     let attachments = m
         .attachments()
         .map(|p| {
@@ -202,12 +214,20 @@ impl MailPort for Mail {
         let transport = smtp_transport(ch)?;
         match transport.send(msg).await {
             Ok(r) => Ok(format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" "))),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(format!("the SMTP server refused the message: {e}"))),
+            Err(e) if e.is_permanent() => {
+                Err(SendError::Permanent(format!("the SMTP server refused the message: {e}")))
+            }
             Err(e) => Err(SendError::Transient(format!("the SMTP server could not take the message: {e}"))),
         }
     }
 
-    async fn fetch(&self, ch: &Channel, uidvalidity: Option<u32>, after_uid: u32, max: usize) -> anyhow::Result<MailboxBatch> {
+    async fn fetch(
+        &self,
+        ch: &Channel,
+        uidvalidity: Option<u32>,
+        after_uid: u32,
+        max: usize,
+    ) -> anyhow::Result<MailboxBatch> {
         imap_fetch(ch, uidvalidity, after_uid, max).await
     }
 

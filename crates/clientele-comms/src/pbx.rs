@@ -51,7 +51,8 @@ fn verify_signed(ch: &Channel, req: &InboundRequest) -> bool {
 
 /// The JSON events of a calls webhook.
 pub fn parse_events(body: &[u8]) -> Result<Vec<CallEvent>> {
-    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| Error::invalid("body", format!("is not JSON: {e}")))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| Error::invalid("body", format!("is not JSON: {e}")))?;
     let list = if v.is_array() { v } else { serde_json::Value::Array(vec![v]) };
     let events: Vec<Event> =
         serde_json::from_value(list).map_err(|e| Error::invalid("body", format!("is not a call event: {e}")))?;
@@ -61,7 +62,8 @@ pub fn parse_events(body: &[u8]) -> Result<Vec<CallEvent>> {
             .ok_or_else(|| Error::invalid(format!("[{i}].event"), "must be ringing, answered, ended or missed"))?;
         let direction = match e.direction.as_deref() {
             None => Direction::Inbound,
-            Some(d) => Direction::parse(d).ok_or_else(|| Error::invalid(format!("[{i}].direction"), "must be inbound or outbound"))?,
+            Some(d) => Direction::parse(d)
+                .ok_or_else(|| Error::invalid(format!("[{i}].direction"), "must be inbound or outbound"))?,
         };
         if e.call_id.trim().is_empty() || e.call_id.len() > 200 {
             return Err(Error::invalid(format!("[{i}].call_id"), "is required (at most 200 characters)"));
@@ -148,7 +150,9 @@ impl PbxAdapter for AriPbx {
     }
 
     async fn dial(&self, ch: &Channel, extension: &str, number: &str) -> std::result::Result<(), SendError> {
-        let base = ch.setting("dial_url").ok_or_else(|| SendError::Permanent("the channel has no dial_url (the ARI base URL)".into()))?;
+        let base = ch
+            .setting("dial_url")
+            .ok_or_else(|| SendError::Permanent("the channel has no dial_url (the ARI base URL)".into()))?;
         let endpoint = format!("PJSIP/{extension}");
         let mut req = self.http.post(format!("{}/channels", base.trim_end_matches('/'))).query(&[
             ("endpoint", endpoint.as_str()),

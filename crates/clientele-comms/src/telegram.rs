@@ -34,13 +34,20 @@ impl ChannelAdapter for Telegram {
     }
 
     fn parse(&self, _ch: &Channel, req: &InboundRequest) -> Result<Vec<InboundMessage>> {
-        let v: Value = serde_json::from_slice(&req.body).map_err(|e| Error::invalid("body", format!("is not JSON: {e}")))?;
+        let v: Value =
+            serde_json::from_slice(&req.body).map_err(|e| Error::invalid("body", format!("is not JSON: {e}")))?;
         let Some(m) = v.get("message").or_else(|| v.get("edited_message")) else {
             // Other updates (callbacks, channel posts) carry no message for the inbox.
             return Ok(vec![]);
         };
-        let chat = m.pointer("/chat/id").map(|c| c.to_string()).ok_or_else(|| Error::invalid("message.chat.id", "is missing"))?;
-        let id = m.get("message_id").map(|c| c.to_string()).ok_or_else(|| Error::invalid("message.message_id", "is missing"))?;
+        let chat = m
+            .pointer("/chat/id")
+            .map(|c| c.to_string())
+            .ok_or_else(|| Error::invalid("message.chat.id", "is missing"))?;
+        let id = m
+            .get("message_id")
+            .map(|c| c.to_string())
+            .ok_or_else(|| Error::invalid("message.message_id", "is missing"))?;
         let from = m.get("from");
         let name = [from.and_then(|f| f.get("first_name")), from.and_then(|f| f.get("last_name"))]
             .iter()
@@ -65,11 +72,17 @@ impl ChannelAdapter for Telegram {
     }
 
     async fn send(&self, ch: &Channel, msg: &OutboundMessage) -> std::result::Result<Delivery, SendError> {
-        let token = ch.secrets.get("bot_token").ok_or_else(|| SendError::Permanent("the channel has no bot_token".into()))?;
+        let token =
+            ch.secrets.get("bot_token").ok_or_else(|| SendError::Permanent("the channel has no bot_token".into()))?;
         let base = ch.setting("api_base").unwrap_or("https://api.telegram.org").trim_end_matches('/');
         let chat = msg.to.strip_prefix("tg:").unwrap_or(&msg.to);
         let chat_id: Value = chat.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::from(chat));
-        let r = self.http.post(format!("{base}/bot{token}/sendMessage")).json(&json!({"chat_id": chat_id, "text": msg.text})).send().await;
+        let r = self
+            .http
+            .post(format!("{base}/bot{token}/sendMessage"))
+            .json(&json!({"chat_id": chat_id, "text": msg.text}))
+            .send()
+            .await;
         let body = crate::http_outcome(r).await?;
         Ok(Delivery { external_id: body.pointer("/result/message_id").map(|id| format!("tg:{chat}:{id}")) })
     }

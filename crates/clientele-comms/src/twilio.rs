@@ -31,7 +31,9 @@ impl ChannelAdapter for Twilio {
     }
 
     fn verify(&self, ch: &Channel, req: &InboundRequest) -> bool {
-        let (Some(token), Some(sig)) = (ch.secrets.get("auth_token"), req.header("x-twilio-signature")) else { return false };
+        let (Some(token), Some(sig)) = (ch.secrets.get("auth_token"), req.header("x-twilio-signature")) else {
+            return false;
+        };
         crate::signing::same(&crate::signing::twilio_signature(token, &req.url, &params(&req.body)), sig.trim())
     }
 
@@ -53,9 +55,12 @@ impl ChannelAdapter for Twilio {
     }
 
     async fn send(&self, ch: &Channel, msg: &OutboundMessage) -> std::result::Result<Delivery, SendError> {
-        let token = ch.secrets.get("auth_token").ok_or_else(|| SendError::Permanent("the channel has no auth_token".into()))?;
-        let sid = ch.setting("account_sid").ok_or_else(|| SendError::Permanent("the channel has no account_sid".into()))?;
-        let from = ch.setting("from_number").ok_or_else(|| SendError::Permanent("the channel has no from_number".into()))?;
+        let token =
+            ch.secrets.get("auth_token").ok_or_else(|| SendError::Permanent("the channel has no auth_token".into()))?;
+        let sid =
+            ch.setting("account_sid").ok_or_else(|| SendError::Permanent("the channel has no account_sid".into()))?;
+        let from =
+            ch.setting("from_number").ok_or_else(|| SendError::Permanent("the channel has no from_number".into()))?;
         let base = ch.setting("api_base").unwrap_or("https://api.twilio.com").trim_end_matches('/');
         let r = self
             .http

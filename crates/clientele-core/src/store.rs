@@ -858,7 +858,11 @@ pub trait InboxStore: Send + Sync {
     /// Unread counts per channel kind within the query's reach (filters other than reach ignored).
     async fn unread_by_kind(&self, q: &InboxQuery) -> Result<Vec<(String, i64)>>;
     /// The newest conversation with this peer on this channel that is not closed.
-    async fn open_conversation(&self, channel_id: Uuid, peer: &str) -> Result<Option<crate::domain::inbox::Conversation>>;
+    async fn open_conversation(
+        &self,
+        channel_id: Uuid,
+        peer: &str,
+    ) -> Result<Option<crate::domain::inbox::Conversation>>;
     async fn mark_conversation_read(&self, id: Uuid) -> Result<()>;
     async fn get_message(&self, id: Uuid) -> Result<Option<crate::domain::inbox::Message>>;
     /// Oldest first.
@@ -874,13 +878,7 @@ pub trait InboxStore: Send + Sync {
     async fn message_by_token(&self, token: &str) -> Result<Option<crate::domain::inbox::Message>>;
     /// Records the provider's acceptance and marks the message sent, only if it is not sent
     /// yet; `false` when it already was.
-    async fn mark_sent(
-        &self,
-        id: Uuid,
-        external_id: Option<&str>,
-        reply: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool>;
+    async fn mark_sent(&self, id: Uuid, external_id: Option<&str>, reply: &str, at: DateTime<Utc>) -> Result<bool>;
     /// Counts a failed attempt (and, when `failed`, gives the message up).
     async fn record_send_failure(&self, id: Uuid, error: &str, failed: bool) -> Result<()>;
     /// A bulk message not sent on purpose (the recipient withdrew consent).
@@ -900,7 +898,8 @@ pub trait InboxStore: Send + Sync {
 
     /// Inserts or updates a call (by id).
     async fn save_call(&self, c: &crate::domain::inbox::Call, insert: bool) -> Result<()>;
-    async fn call_by_external(&self, channel_id: Uuid, external_id: &str) -> Result<Option<crate::domain::inbox::Call>>;
+    async fn call_by_external(&self, channel_id: Uuid, external_id: &str)
+    -> Result<Option<crate::domain::inbox::Call>>;
     /// Calls of a user changed since `since`, newest first.
     async fn calls_of_user(&self, user_id: Uuid, since: DateTime<Utc>) -> Result<Vec<crate::domain::inbox::Call>>;
     /// Calls of a contact or company, newest first.

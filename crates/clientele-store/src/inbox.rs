@@ -414,7 +414,11 @@ fn inbox_where(q: &InboxQuery, p: &mut Params, with_filters: bool) -> String {
             )
         }
     };
-    parts.push(if q.unassigned_visible { format!("(({reach}) OR c.assignee_id IS NULL)") } else { format!("({reach})") });
+    parts.push(if q.unassigned_visible {
+        format!("(({reach}) OR c.assignee_id IS NULL)")
+    } else {
+        format!("({reach})")
+    });
     if with_filters {
         if !q.statuses.is_empty() {
             let list: Vec<String> = q.statuses.iter().map(|s| p.push(s.as_str())).collect();
@@ -745,10 +749,8 @@ impl InboxStore for SqlStore {
     async fn mark_sent(&self, id: Uuid, external_id: Option<&str>, reply: &str, at: DateTime<Utc>) -> Result<bool> {
         let e = || db_err("recording a sent message");
         let mut tx = self.db.begin().await.map_err(e())?;
-        let row: Option<(String, Json<Map<String, Value>>)> = tx
-            .fetch_optional("SELECT status, meta FROM messages WHERE id = $1", args![id])
-            .await
-            .map_err(e())?;
+        let row: Option<(String, Json<Map<String, Value>>)> =
+            tx.fetch_optional("SELECT status, meta FROM messages WHERE id = $1", args![id]).await.map_err(e())?;
         let Some((status, meta)) = row else { return Err(Error::NotFound("message")) };
         if status == "sent" {
             return Ok(false);
@@ -806,7 +808,10 @@ impl InboxStore for SqlStore {
         let Some((id, status)) = row else { return Ok(None) };
         if status == "queued" {
             self.db
-                .execute("UPDATE jobs SET run_at = $1, updated_at = $1 WHERE id = $2 AND status = 'queued'", args![now, id])
+                .execute(
+                    "UPDATE jobs SET run_at = $1, updated_at = $1 WHERE id = $2 AND status = 'queued'",
+                    args![now, id],
+                )
                 .await
                 .map_err(db_err("rescheduling a job"))?;
         }
@@ -855,7 +860,10 @@ impl InboxStore for SqlStore {
             )
             .await
             .map_err(db_err("reading message events"))?;
-        Ok(rows.into_iter().map(|(id, message_id, kind, url, at)| MessageEvent { id, message_id, kind, url, at }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, message_id, kind, url, at)| MessageEvent { id, message_id, kind, url, at })
+            .collect())
     }
 
     async fn save_call(&self, c: &Call, insert: bool) -> Result<()> {
@@ -925,7 +933,12 @@ impl InboxStore for SqlStore {
         calls(rows)
     }
 
-    async fn calls_of_client(&self, contact_id: Option<Uuid>, company_id: Option<Uuid>, limit: u32) -> Result<Vec<Call>> {
+    async fn calls_of_client(
+        &self,
+        contact_id: Option<Uuid>,
+        company_id: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Call>> {
         let (col, id) = match (contact_id, company_id) {
             (Some(c), _) => ("contact_id", c),
             (None, Some(c)) => ("company_id", c),
@@ -934,9 +947,7 @@ impl InboxStore for SqlStore {
         let rows: Vec<CallRow> = self
             .db
             .fetch_all(
-                &format!(
-                    "SELECT {CALL_COLS} FROM calls WHERE {col} = $1 ORDER BY started_at DESC, id DESC LIMIT $2"
-                ),
+                &format!("SELECT {CALL_COLS} FROM calls WHERE {col} = $1 ORDER BY started_at DESC, id DESC LIMIT $2"),
                 args![id, i64::from(limit)],
             )
             .await
@@ -1002,9 +1013,12 @@ impl InboxStore for SqlStore {
         ];
         match expected_version {
             None => {
-                tx.execute(&format!("INSERT INTO comm_docs ({DOC_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"), values)
-                    .await
-                    .map_err(e())?;
+                tx.execute(
+                    &format!("INSERT INTO comm_docs ({DOC_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
+                    values,
+                )
+                .await
+                .map_err(e())?;
             }
             Some(v) => {
                 let mut values = values;

@@ -1659,6 +1659,7 @@ mod documents {
 // ---------------------------------------------------------------- the inbox
 
 mod inbox_story {
+    use clientele_core::Error;
     use clientele_core::authz::Scope;
     use clientele_core::domain::inbox::{
         Call, CallStatus, Channel, ChannelKind, Consent, Conversation, ConversationStatus, Direction, Message,
@@ -1668,7 +1669,6 @@ mod inbox_story {
     use clientele_core::domain::user::Role;
     use clientele_core::domain::{new_id, now};
     use clientele_core::store::{CommDoc, InboxQuery, InboxStore, MessageWrite, UserStore};
-    use clientele_core::Error;
     use clientele_store::SqlStore;
     use clientele_store::testing::TestDb;
     use serde_json::{Map, json};
@@ -1753,13 +1753,20 @@ mod inbox_story {
         assert_eq!(back, ch, "settings and secrets round-trip");
         s.set_channel_state(ch.id, &json!({"last_uid": 7})).await.unwrap();
         assert_eq!(s.channel_state(ch.id).await.unwrap()["last_uid"], 7);
-        let stale = s.save_channel(&Channel { version: 2, ..ch.clone() }, Some(5), &audit("channel", ch.id, "update")).await;
+        let stale =
+            s.save_channel(&Channel { version: 2, ..ch.clone() }, Some(5), &audit("channel", ch.id, "update")).await;
         assert!(matches!(stale, Err(Error::PreconditionFailed { current: 1 })), "{stale:?}");
 
         // An inbound message with its new conversation; the provider retries the webhook.
         let conv = conversation(&ch, "+79161234567", None);
         let first = message(&conv, Direction::Inbound, Some("SM1"));
-        let w = MessageWrite { conversation: conv.clone(), insert_conversation: true, unread_delta: 1, message: first.clone(), job: None };
+        let w = MessageWrite {
+            conversation: conv.clone(),
+            insert_conversation: true,
+            unread_delta: 1,
+            message: first.clone(),
+            job: None,
+        };
         assert!(s.save_message(&w).await.unwrap());
         let again = MessageWrite {
             conversation: conv.clone(),
@@ -1779,19 +1786,31 @@ mod inbox_story {
         job.dedupe_key = Some(format!("message.send:{}", out.id));
         let mut next = conv.clone();
         next.status = ConversationStatus::Waiting;
-        let w = MessageWrite { conversation: next, insert_conversation: false, unread_delta: 0, message: out.clone(), job: Some(job.clone()) };
+        let w = MessageWrite {
+            conversation: next,
+            insert_conversation: false,
+            unread_delta: 0,
+            message: out.clone(),
+            job: Some(job.clone()),
+        };
         assert!(s.save_message(&w).await.unwrap());
         assert_eq!(s.job_status_by_key(job.dedupe_key.as_deref().unwrap()).await.unwrap().as_deref(), Some("queued"));
         let stored = s.get_conversation(conv.id).await.unwrap().unwrap();
         assert_eq!((stored.status, stored.version), (ConversationStatus::Waiting, 2));
-        assert_eq!(s.messages_of(conv.id, 10).await.unwrap().iter().map(|m| m.id).collect::<Vec<_>>(), vec![first.id, out.id]);
+        assert_eq!(
+            s.messages_of(conv.id, 10).await.unwrap().iter().map(|m| m.id).collect::<Vec<_>>(),
+            vec![first.id, out.id]
+        );
         let later = now() + chrono::Duration::hours(1);
         assert!(s.nudge_job(job.dedupe_key.as_deref().unwrap(), later).await.unwrap().is_some());
 
         // A failure keeps it pending; the acceptance is recorded once; a late failure does not undo it.
         s.record_send_failure(out.id, "connection refused", false).await.unwrap();
         let m = s.get_message(out.id).await.unwrap().unwrap();
-        assert_eq!((m.status, m.attempts, m.last_error.as_deref()), (MessageStatus::Pending, 1, Some("connection refused")));
+        assert_eq!(
+            (m.status, m.attempts, m.last_error.as_deref()),
+            (MessageStatus::Pending, 1, Some("connection refused"))
+        );
         assert!(s.mark_sent(out.id, Some("SM9"), "250 OK", now()).await.unwrap());
         assert!(!s.mark_sent(out.id, Some("SM9"), "250 OK", now()).await.unwrap(), "sent once");
         s.record_send_failure(out.id, "late", true).await.unwrap();
@@ -1817,9 +1836,15 @@ mod inbox_story {
             let c = conversation(&ch, peer, who);
             ids.push(c.id);
             let m = message(&c, Direction::Inbound, Some(peer));
-            s.save_message(&MessageWrite { conversation: c, insert_conversation: true, unread_delta: 1, message: m, job: None })
-                .await
-                .unwrap();
+            s.save_message(&MessageWrite {
+                conversation: c,
+                insert_conversation: true,
+                unread_delta: 1,
+                message: m,
+                job: None,
+            })
+            .await
+            .unwrap();
         }
         let q = InboxQuery {
             scope: Scope::Own(mine.user.id),
@@ -1841,7 +1866,10 @@ mod inbox_story {
         let all = InboxQuery { scope: Scope::All, ..q.clone() };
         let page1 = s.list_conversations(&InboxQuery { limit: 2, ..all.clone() }).await.unwrap();
         let last = page1.last().unwrap();
-        let page2 = s.list_conversations(&InboxQuery { after: Some((last.last_message_at, last.id)), ..all.clone() }).await.unwrap();
+        let page2 = s
+            .list_conversations(&InboxQuery { after: Some((last.last_message_at, last.id)), ..all.clone() })
+            .await
+            .unwrap();
         assert_eq!(page2.iter().map(|c| c.id).collect::<Vec<_>>(), vec![ids[0]]);
         assert_eq!(s.unread_by_kind(&all).await.unwrap(), vec![("sms".to_owned(), 3)]);
         let email_only = InboxQuery { channel_kind: Some(ChannelKind::Email), ..all.clone() };

@@ -29,6 +29,7 @@
   var button = el('button', 'border:0;border-radius:999px;padding:12px 18px;background:#2563eb;color:#fff;cursor:pointer;box-shadow:0 6px 20px rgba(0,0,0,.2);' + font, 'Chat');
   button.type = 'button';
   button.setAttribute('aria-expanded', 'false');
+  button.setAttribute('data-clientele-chat-open', '');
   var panel = el('div', 'display:none;width:320px;max-width:calc(100vw - 40px);height:420px;max-height:70vh;background:#fff;border:1px solid #e5e7eb;border-radius:12px;box-shadow:0 12px 40px rgba(0,0,0,.18);flex-direction:column;overflow:hidden;margin-bottom:10px;');
   panel.setAttribute('role', 'dialog');
   var head = el('div', 'padding:12px 14px;background:#2563eb;color:#fff;font-weight:600;', 'Chat');

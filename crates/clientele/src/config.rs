@@ -75,7 +75,11 @@ pub struct FlagOverrides {
 impl Config {
     /// The public address: `public_url`, else `http://` + `listen`.
     pub fn public_url(&self) -> String {
-        if self.public_url.is_empty() { format!("http://{}", self.listen) } else { self.public_url.trim_end_matches('/').to_owned() }
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
     }
 
     /// Loads the layers. `file` is `--config`; without it `clientele.toml` in the working
@@ -113,7 +117,8 @@ impl Config {
                 self.default_region
             );
         }
-        if !self.public_url.is_empty() && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+        let url = &self.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             anyhow::bail!("configuration: public_url must start with http:// or https://");
         }
         if self.db_max_connections == 0 {

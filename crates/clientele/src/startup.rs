@@ -34,6 +34,18 @@ pub fn services(cfg: &Config, store: SqlStore) -> Services {
     Services::new(Arc::new(store), settings).with_comms(clientele_comms::comms(&cfg.public_url()))
 }
 
+/// With `listen` on port 0 and no `public_url`, picks the free port now, so that the links
+/// in e-mails and the webhook URLs name the real address.
+pub fn pin_port(cfg: &mut Config) -> anyhow::Result<()> {
+    if cfg.public_url.is_empty() && cfg.listen.ends_with(":0") {
+        let addr = std::net::TcpListener::bind(&cfg.listen)
+            .and_then(|l| l.local_addr())
+            .with_context(|| format!("listening on {}", cfg.listen))?;
+        cfg.listen = addr.to_string();
+    }
+    Ok(())
+}
+
 /// A server bound to its address and ready to run.
 pub struct Server {
     pub addr: SocketAddr,

@@ -34,8 +34,8 @@ test("inbox: a visitor's chat message appears live, the manager answers it, the 
     `<!doctype html><html><body style="font-family:sans-serif;padding:40px;background:#fafafa"><h1>Acme shop</h1><p>Our products…</p>` +
       `<script src="${server.url}/chat/widget.js" data-channel="${key}"></script></body></html>`,
   );
-  await visitor.waitForSelector("[data-clientele-chat] button");
-  await visitor.click("[data-clientele-chat] button");
+  await visitor.waitForSelector("[data-clientele-chat-open]");
+  await visitor.click("[data-clientele-chat-open]");
   await visitor.waitForSelector("[data-clientele-chat] [role=dialog] >> text=Hello! How can we help?");
   await visitor.fill("[data-clientele-chat] input[name=text]", "Bonjour, livrez-vous à Lyon ?");
   await visitor.press("[data-clientele-chat] input[name=text]", "Enter");
@@ -67,7 +67,8 @@ test("inbox: a visitor's chat message appears live, the manager answers it, the 
 
   // Close it: it leaves the default list; the closed filter shows it.
   await page.selectOption("[data-testid=conv-status]", "closed");
-  await page.waitForSelector("[data-testid=conv-status] >> option[value=closed]:checked");
+  await page.waitForSelector("#toasts >> text=Conversation updated.");
+  assert.equal(await page.inputValue("[data-testid=conv-status]"), "closed");
   await page.goto(`${server.url}/inbox`);
   await page.waitForSelector("[data-testid=inbox-empty]");
   await page.click("[data-testid=status-closed]");

@@ -179,7 +179,9 @@ pub fn check_settings(kind: ChannelKind, settings: &Map<String, Value>, p: &mut 
             continue;
         }
         if k == "users" && kind == ChannelKind::Phone {
-            let ok = v.as_object().is_some_and(|m| m.values().all(|u| u.as_str().is_some_and(|s| Uuid::parse_str(s).is_ok())));
+            let ok = v
+                .as_object()
+                .is_some_and(|m| m.values().all(|u| u.as_str().is_some_and(|s| Uuid::parse_str(s).is_ok())));
             if !ok {
                 p.add(field, "maps a number or extension to a user id: {\"101\": \"<user id>\"}");
             }
@@ -483,7 +485,11 @@ pub fn reply_references(parent: &Message) -> Vec<String> {
 pub fn reply_subject(subject: Option<&str>) -> String {
     let s = subject.unwrap_or("").trim();
     let lower = s.to_lowercase();
-    if ["re:", "aw:", "ответ:", "réf:"].iter().any(|p| lower.starts_with(p)) { s.to_owned() } else { format!("Re: {s}") }
+    if ["re:", "aw:", "ответ:", "réf:"].iter().any(|p| lower.starts_with(p)) {
+        s.to_owned()
+    } else {
+        format!("Re: {s}")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -583,12 +589,7 @@ pub struct Consent {
 
 /// Fills `{{ path }}` placeholders from `vars` (dotted names such as `contact.first_name`).
 /// Unknown names are reported; values are inserted as they are (`escape` for HTML bodies).
-pub fn render_template(
-    text: &str,
-    vars: &BTreeMap<String, String>,
-    escape: bool,
-    unknown: &mut Vec<String>,
-) -> String {
+pub fn render_template(text: &str, vars: &BTreeMap<String, String>, escape: bool, unknown: &mut Vec<String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
@@ -674,9 +675,21 @@ pub fn text_to_html(text: &str) -> String {
 
 /// Keywords a message contains (case-insensitive, whole words or phrases).
 pub fn matches_keywords(text: &str, keywords: &[String]) -> bool {
-    let hay = format!(" {} ", text.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" "));
+    let hay = format!(
+        " {} ",
+        text.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     keywords.iter().any(|k| {
-        let k = k.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+        let k = k
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         !k.is_empty() && hay.contains(&format!(" {k} "))
     })
 }
@@ -707,7 +720,12 @@ mod tests {
 
     #[test]
     fn working_hours() {
-        let w = WorkingHours { utc_offset_minutes: 60, days: vec![1, 2, 3, 4, 5], from: "09:00".into(), to: "18:00".into() };
+        let w = WorkingHours {
+            utc_offset_minutes: 60,
+            days: vec![1, 2, 3, 4, 5],
+            from: "09:00".into(),
+            to: "18:00".into(),
+        };
         // Thursday 2026-12-03 08:30 UTC is 09:30 at UTC+1.
         let at = "2026-12-03T08:30:00Z".parse::<DateTime<Utc>>().unwrap();
         assert!(w.contains(at));
@@ -754,7 +772,9 @@ mod tests {
         check_settings(ChannelKind::Email, &s, &mut p);
         let crate::Error::Validation(v) = p.into_result().unwrap_err() else { panic!() };
         let f: Vec<_> = v.iter().map(|e| e.field.as_str()).collect();
-        assert!(f.contains(&"settings.bogus") && f.contains(&"settings.smtp_port") && f.contains(&"settings.from_address"));
+        assert!(
+            f.contains(&"settings.bogus") && f.contains(&"settings.smtp_port") && f.contains(&"settings.from_address")
+        );
         assert!(f.contains(&"settings.smtp_tls"));
     }
 }

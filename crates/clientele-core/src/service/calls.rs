@@ -120,9 +120,10 @@ impl Services {
             CallStatus::Answered => call.answered_at = call.answered_at.or(Some(at)),
             CallStatus::Ended | CallStatus::Missed => {
                 call.ended_at = call.ended_at.or(Some(at));
-                call.duration_seconds = ev.duration_seconds.or(call.duration_seconds).or_else(|| {
-                    call.answered_at.map(|a| (at - a).num_seconds().max(0))
-                });
+                call.duration_seconds = ev
+                    .duration_seconds
+                    .or(call.duration_seconds)
+                    .or_else(|| call.answered_at.map(|a| (at - a).num_seconds().max(0)));
             }
             CallStatus::Ringing => {}
         }
@@ -186,7 +187,11 @@ impl Services {
 
     async fn call_view(&self, call: Call) -> Result<CallView> {
         Ok(CallView {
-            number: if call.direction == Direction::Inbound { call.from_number.clone() } else { call.to_number.clone() },
+            number: if call.direction == Direction::Inbound {
+                call.from_number.clone()
+            } else {
+                call.to_number.clone()
+            },
             client_name: self.caller_name(&call).await?,
             client_link: self.client_link(&call),
             call,
@@ -204,7 +209,12 @@ impl Services {
     }
 
     /// Calls of a client the actor can read (the card), newest first.
-    pub async fn client_calls(&self, actor: &Actor, contact_id: Option<Uuid>, company_id: Option<Uuid>) -> Result<Vec<CallView>> {
+    pub async fn client_calls(
+        &self,
+        actor: &Actor,
+        contact_id: Option<Uuid>,
+        company_id: Option<Uuid>,
+    ) -> Result<Vec<CallView>> {
         if let Some(c) = contact_id {
             self.get_contact(actor, c).await?;
         }
@@ -230,7 +240,9 @@ impl Services {
             .filter(|c| c.kind == ChannelKind::Phone && c.active)
             .filter(|c| req.channel_id.is_none_or(|id| id == c.id))
             .find(|c| extension_of(c, actor.user_id).is_some())
-            .ok_or_else(|| Error::invalid("channel_id", "no active phone channel knows your extension (settings.users)"))?;
+            .ok_or_else(|| {
+                Error::invalid("channel_id", "no active phone channel knows your extension (settings.users)")
+            })?;
         let ext = extension_of(&ch, actor.user_id).unwrap_or_default();
         let adapter = self.comms.pbx_adapter(&ch.provider).ok_or(Error::NotFound("channel"))?;
         adapter.dial(&ch, &ext, &number).await.map_err(|e| match e {

@@ -221,7 +221,10 @@ fn sends(c: &Channel) -> bool {
 
 /// The domain part of the channel's address, for Message-IDs.
 fn mail_domain(c: &Channel) -> String {
-    c.setting("from_address").and_then(|a| a.rsplit_once('@')).map(|(_, d)| d.to_owned()).unwrap_or("clientele.invalid".into())
+    c.setting("from_address")
+        .and_then(|a| a.rsplit_once('@'))
+        .map(|(_, d)| d.to_owned())
+        .unwrap_or("clientele.invalid".into())
 }
 
 impl Services {
@@ -236,7 +239,13 @@ impl Services {
         };
         let snippet = (c.kind == ChannelKind::Chat)
             .then(|| format!("<script src=\"{base}/chat/widget.js\" data-channel=\"{key}\" async></script>"));
-        ChannelView { secrets_set: c.secrets.0.keys().cloned().collect(), channel: c, webhook_url, webhook_secret, snippet }
+        ChannelView {
+            secrets_set: c.secrets.0.keys().cloned().collect(),
+            channel: c,
+            webhook_url,
+            webhook_secret,
+            snippet,
+        }
     }
 
     pub async fn list_channels(&self, actor: &Actor) -> Result<Vec<ChannelView>> {
@@ -265,7 +274,10 @@ impl Services {
         let providers = c.kind.providers();
         match input.provider.as_deref().map(str::trim) {
             Some(pr) if providers.contains(&pr) => c.provider = pr.to_owned(),
-            Some(pr) => p.add("provider", format!("`{pr}` is not a provider of {} channels ({})", c.kind.as_str(), providers.join(", "))),
+            Some(pr) => p.add(
+                "provider",
+                format!("`{pr}` is not a provider of {} channels ({})", c.kind.as_str(), providers.join(", ")),
+            ),
             None if creating => c.provider = providers[0].to_owned(),
             None => {}
         }
@@ -299,7 +311,14 @@ impl Services {
         if let Some(sec) = input.secrets {
             for (k, v) in sec {
                 if !c.kind.secret_names().contains(&k.as_str()) {
-                    p.add(format!("secrets.{k}"), format!("is not a secret of {} channels ({})", c.kind.as_str(), c.kind.secret_names().join(", ")));
+                    p.add(
+                        format!("secrets.{k}"),
+                        format!(
+                            "is not a secret of {} channels ({})",
+                            c.kind.as_str(),
+                            c.kind.secret_names().join(", ")
+                        ),
+                    );
                     continue;
                 }
                 match v {
@@ -339,7 +358,13 @@ impl Services {
         if let Some(s) = &generated {
             c.secrets.0.insert("webhook_secret".into(), s.clone());
         }
-        let audit = audit_entry(actor, "create", "channel", c.id, audit::created(&to_json(&self.view_channel(c.clone(), None))));
+        let audit = audit_entry(
+            actor,
+            "create",
+            "channel",
+            c.id,
+            audit::created(&to_json(&self.view_channel(c.clone(), None))),
+        );
         self.store.save_channel(&c, None, &audit).await?;
         if c.polls_imap() {
             self.start_polling(&c).await?;
@@ -370,7 +395,10 @@ impl Services {
             "update",
             "channel",
             id,
-            audit::diff(&to_json(&self.view_channel(current.clone(), None)), &to_json(&self.view_channel(next.clone(), None))),
+            audit::diff(
+                &to_json(&self.view_channel(current.clone(), None)),
+                &to_json(&self.view_channel(next.clone(), None)),
+            ),
         );
         self.store.save_channel(&next, Some(current.version), &audit).await?;
         if next.polls_imap() && !current.polls_imap() {
@@ -383,7 +411,13 @@ impl Services {
 
     /// May the actor see the conversation (unassigned ones are open to everyone who works
     /// the inbox; others follow their assignee like owned records)?
-    fn conversation_check(&self, actor: &Actor, c: &Conversation, action: Action, owner_team: Option<Uuid>) -> Result<()> {
+    fn conversation_check(
+        &self,
+        actor: &Actor,
+        c: &Conversation,
+        action: Action,
+        owner_team: Option<Uuid>,
+    ) -> Result<()> {
         if c.assignee_id.is_none() {
             return if action == Action::Read || actor.role != Role::Readonly {
                 Ok(())
@@ -653,7 +687,8 @@ impl Services {
         let mut conv = match thread {
             Some(c) => c,
             None => {
-                let (contact_id, company_id, owner) = self.match_client(inc.phone.as_deref(), inc.email.as_deref()).await?;
+                let (contact_id, company_id, owner) =
+                    self.match_client(inc.phone.as_deref(), inc.email.as_deref()).await?;
                 let assignee = owner.or(ch.owner_id).or(ch.assignee_id);
                 let lead_id = if inc.lead_id.is_some() {
                     inc.lead_id
@@ -717,7 +752,13 @@ impl Services {
         if insert {
             conv.unread = 1;
         }
-        let w = MessageWrite { conversation: conv.clone(), insert_conversation: insert, unread_delta: 1, message: msg.clone(), job: None };
+        let w = MessageWrite {
+            conversation: conv.clone(),
+            insert_conversation: insert,
+            unread_delta: 1,
+            message: msg.clone(),
+            job: None,
+        };
         if !self.store.save_message(&w).await? {
             return Ok(None);
         }
@@ -801,16 +842,11 @@ impl Services {
         if !ch.secrets.get("webhook_secret").is_some_and(|s| same_secret(s, presented.trim())) {
             return Err(Error::Unauthenticated("wrong or missing webhook secret".into()));
         }
-        let parsed = self
-            .comms
-            .mail
-            .parse(&req.body)
-            .ok_or_else(|| Error::invalid("body", "is not an RFC 5322 message"))?;
-        let ext = parsed
-            .message_id
-            .clone()
-            .map(|m| format!("mid:{m}"))
-            .unwrap_or_else(|| format!("sha:{}", crate::domain::secret::token_hash(&String::from_utf8_lossy(&req.body))));
+        let parsed =
+            self.comms.mail.parse(&req.body).ok_or_else(|| Error::invalid("body", "is not an RFC 5322 message"))?;
+        let ext = parsed.message_id.clone().map(|m| format!("mid:{m}")).unwrap_or_else(|| {
+            format!("sha:{}", crate::domain::secret::token_hash(&String::from_utf8_lossy(&req.body)))
+        });
         Ok(self.receive_email(&ch, parsed, ext).await?.map(|(_, m)| m.id))
     }
 
@@ -865,7 +901,9 @@ impl Services {
             None => None,
         }
         .filter(sends)
-        .ok_or_else(|| Error::conflict("channel_id", "this conversation's channel cannot send (inactive or without SMTP)"))?;
+        .ok_or_else(|| {
+            Error::conflict("channel_id", "this conversation's channel cannot send (inactive or without SMTP)")
+        })?;
         let msgs = self.store.messages_of(conv.id, 50).await?;
         let parent = msgs.iter().rev().find(|m| m.direction == Direction::Inbound).or(msgs.last()).cloned();
         self.queue_outbound(actor, &ch, conv, parent.as_ref(), req, OutCtx::default()).await
@@ -974,7 +1012,8 @@ impl Services {
         let mut text = req.text.clone().unwrap_or_default();
         let mut html = req.html.clone();
         if let Some(t) = req.template_id {
-            let (s, body_text, body_html) = self.render_for(actor, t, &conv, req.deal_id, req.locale.as_deref()).await?;
+            let (s, body_text, body_html) =
+                self.render_for(actor, t, &conv, req.deal_id, req.locale.as_deref()).await?;
             subject = subject.or(Some(s));
             if text.trim().is_empty() {
                 text = body_text;
@@ -996,7 +1035,9 @@ impl Services {
                     content_type: f.content_type,
                     size: f.size,
                 }),
-                Some(_) if ch.kind != ChannelKind::Email => p.add(format!("attachment_ids[{i}]"), "only e-mails carry attachments"),
+                Some(_) if ch.kind != ChannelKind::Email => {
+                    p.add(format!("attachment_ids[{i}]"), "only e-mails carry attachments")
+                }
                 _ => p.add(format!("attachment_ids[{i}]"), "no such file"),
             }
         }
@@ -1043,9 +1084,9 @@ impl Services {
             sent_at: None,
         };
         if ch.kind == ChannelKind::Email {
-            let subject = subject
-                .filter(|s| !s.trim().is_empty())
-                .unwrap_or_else(|| reply_subject(parent.and_then(|m| m.subject.as_deref()).or(conv.subject.as_deref())));
+            let subject = subject.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| {
+                reply_subject(parent.and_then(|m| m.subject.as_deref()).or(conv.subject.as_deref()))
+            });
             m.subject = Some(subject);
             m.rfc_message_id = Some(format!("{}@{}", id.simple(), mail_domain(ch)));
             if let Some(parent) = parent {
@@ -1089,7 +1130,8 @@ impl Services {
             Some(j)
         };
         let queued = job.is_some();
-        let w = MessageWrite { conversation: conv, insert_conversation: insert, unread_delta: 0, message: m.clone(), job };
+        let w =
+            MessageWrite { conversation: conv, insert_conversation: insert, unread_delta: 0, message: m.clone(), job };
         self.store.save_message(&w).await?;
         if queued {
             self.wake.notify_one();
@@ -1336,24 +1378,36 @@ impl Services {
     ) -> Result<Message> {
         let ch = self.hook_channel(key, ChannelKind::Chat).await?;
         let mut p = Problems::new();
-        if visitor.len() < 16 || visitor.len() > 100 || !visitor.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if visitor.len() < 16
+            || visitor.len() > 100
+            || !visitor.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             p.add("visitor", "must be the widget's visitor id");
         }
         let text = opt_text("text", Some(text), 4000, true, &mut p);
         if text.is_none() {
             p.add("text", "is required");
         }
-        let email = email.map(str::trim).filter(|e| !e.is_empty()).and_then(|e| match crate::domain::email::EmailAddress::parse(e) {
-            Ok(a) => Some(a.as_str().to_owned()),
-            Err(m) => {
-                p.add("email", m);
-                None
-            }
-        });
+        let email =
+            email.map(str::trim).filter(|e| !e.is_empty()).and_then(
+                |e| match crate::domain::email::EmailAddress::parse(e) {
+                    Ok(a) => Some(a.as_str().to_owned()),
+                    Err(m) => {
+                        p.add("email", m);
+                        None
+                    }
+                },
+            );
         p.into_result()?;
+        // An anonymous visitor is named by the start of their id (the lead keeps that name).
+        let peer_name = name
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| n.chars().take(100).collect())
+            .unwrap_or_else(|| format!("Visitor {}", visitor.chars().take(6).collect::<String>()));
         let inc = Incoming {
             peer: format!("chat:{visitor}"),
-            peer_name: name.map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(100).collect()),
+            peer_name: Some(peer_name),
             email,
             text: text.unwrap_or_default(),
             external_id: Some(format!("chat:{}", new_id())),
@@ -1375,10 +1429,7 @@ impl Services {
     /// The chat channel's public face (title and greeting) for the widget.
     pub async fn chat_settings(&self, key: &str) -> Result<(String, String)> {
         let ch = self.hook_channel(key, ChannelKind::Chat).await?;
-        Ok((
-            ch.setting("title").unwrap_or(&ch.name).to_owned(),
-            ch.setting("greeting").unwrap_or("").to_owned(),
-        ))
+        Ok((ch.setting("title").unwrap_or(&ch.name).to_owned(), ch.setting("greeting").unwrap_or("").to_owned()))
     }
 
     /// Conversations of a contact or company (the client card), newest first.

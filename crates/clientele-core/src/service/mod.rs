@@ -25,6 +25,7 @@ mod users;
 
 pub use auth::{LoginOutcome, NewSessionCookie};
 pub use bulk::{BulkAction, BulkFailure, BulkRequest, BulkResult, BulkSelection};
+pub use calls::{CallView, DialRequest};
 pub use clients::{CompanyView, ContactView, LinkRequest, ListRequest, MergeRequest, SearchResults};
 pub use deals::{
     BOARD_SORT, Board, BoardColumn, BoardRequest, DealInput, DealItemInput, DealView, ItemsRequest, MoveRequest,
@@ -41,17 +42,16 @@ pub use funnel::{
     LossReasonRequest, RateRequest, StageInput, StageOrderRequest, StagePatch, UpdatePipelineRequest,
 };
 pub use imports::{DuplicateOf, NewImport, PresetList, PresetRequest, PreviewRow, RowAction};
-pub use calls::{CallView, DialRequest};
 pub use inbox::{
     ChannelInput, ChannelView, ComposeRequest, ConversationPatch, ConversationView, InboxPage, InboxRequest,
     POLL_SECONDS, ReplyRequest, SEND_ATTEMPTS,
 };
+pub use leads::{ConversionPreview, ConversionResult, ConvertRequest, ConvertedRecord};
 pub use outreach::{
     BotRule, BotRuleInput, ConsentInput, EmailTemplate, EnrollRequest, EnrollResult, Form, FormField, FormInput,
     FormOutcome, RenderRequest, RenderedTemplate, Sequence, SequenceInput, SequenceStep, TEMPLATE_LOCALES,
     TemplateInput, TemplateVariant,
 };
-pub use leads::{ConversionPreview, ConversionResult, ConvertRequest, ConvertedRecord};
 pub use products::{
     CategoryNode, CategoryRequest, MovementListRequest, PriceInput, PriceListRequest, ProductInput, ProductListRequest,
     StockRequest,

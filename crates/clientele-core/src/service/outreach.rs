@@ -248,6 +248,14 @@ pub struct ConsentInput {
     pub contact_id: Option<Uuid>,
 }
 
+/// What a document holds besides its identity.
+struct DocContent {
+    name: String,
+    body: Value,
+    /// For a new document: its key in public URLs (forms).
+    public_key: Option<String>,
+}
+
 fn doc_of<T: serde::de::DeserializeOwned>(d: &CommDoc) -> Result<T> {
     serde_json::from_value(d.body.clone())
         .map_err(|e| Error::Internal(anyhow::anyhow!("stored {} {} is unreadable: {e}", d.kind, d.id)))
@@ -268,11 +276,10 @@ impl Services {
         actor: &Actor,
         kind: &'static str,
         id: Option<Uuid>,
-        name: &str,
-        body: Value,
-        public_key: Option<String>,
+        content: DocContent,
         if_match: Option<i64>,
     ) -> Result<CommDoc> {
+        let DocContent { name, body, public_key } = content;
         let at = now();
         let current = match id {
             Some(id) => Some(self.doc(id, kind).await?),
@@ -285,7 +292,7 @@ impl Services {
             id: current.as_ref().map(|c| c.id).unwrap_or_else(new_id),
             kind: kind.to_owned(),
             version: current.as_ref().map(|c| c.version + 1).unwrap_or(1),
-            name: name.to_owned(),
+            name,
             public_key: current.as_ref().and_then(|c| c.public_key.clone()).or(public_key),
             body,
             created_at: current.as_ref().map(|c| c.created_at).unwrap_or(at),
@@ -359,7 +366,8 @@ impl Services {
             if v.body.trim().is_empty() {
                 p.add(format!("{f}.body"), "is required");
             }
-            let known: BTreeMap<String, String> = TEMPLATE_VARIABLES.iter().map(|v| ((*v).to_owned(), String::new())).collect();
+            let known: BTreeMap<String, String> =
+                TEMPLATE_VARIABLES.iter().map(|v| ((*v).to_owned(), String::new())).collect();
             for (part, text) in [("subject", Some(&v.subject)), ("body", Some(&v.body)), ("html", v.html.as_ref())] {
                 let mut unknown = vec![];
                 if let Some(t) = text {
@@ -375,7 +383,13 @@ impl Services {
         }
         p.into_result()?;
         let d = self
-            .put_doc(actor, "template", id, &name.unwrap_or_default(), json!(input.variants), None, if_match)
+            .put_doc(
+                actor,
+                "template",
+                id,
+                DocContent { name: name.unwrap_or_default(), body: json!(input.variants), public_key: None },
+                if_match,
+            )
             .await?;
         Self::template_of(&d)
     }
@@ -389,7 +403,8 @@ impl Services {
         peer: Option<&str>,
         deal_id: Option<Uuid>,
     ) -> Result<BTreeMap<String, String>> {
-        let mut vars: BTreeMap<String, String> = TEMPLATE_VARIABLES.iter().map(|v| ((*v).to_owned(), String::new())).collect();
+        let mut vars: BTreeMap<String, String> =
+            TEMPLATE_VARIABLES.iter().map(|v| ((*v).to_owned(), String::new())).collect();
         let mut company_id = None;
         if let Some(cid) = contact_id
             && let Some(c) = self.store.get_contact(cid).await?
@@ -431,7 +446,9 @@ impl Services {
         vars: &BTreeMap<String, String>,
         locale: Option<&str>,
     ) -> Result<(String, String, Option<String>)> {
-        let t = Self::template_of(&self.doc(template_id, "template").await.map_err(|_| Error::invalid("template_id", "no such template"))?)?;
+        let t = Self::template_of(
+            &self.doc(template_id, "template").await.map_err(|_| Error::invalid("template_id", "no such template"))?,
+        )?;
         let user_locale = match locale {
             Some(l) => Some(l.to_owned()),
             None => self.store.get_user(actor.user_id).await?.and_then(|u| u.locale),
@@ -462,7 +479,12 @@ impl Services {
     }
 
     /// A preview of a template for a contact and a deal.
-    pub async fn render_template_preview(&self, actor: &Actor, id: Uuid, req: RenderRequest) -> Result<RenderedTemplate> {
+    pub async fn render_template_preview(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        req: RenderRequest,
+    ) -> Result<RenderedTemplate> {
         check_area(actor, Area::Directory, Action::Read)?;
         if let Some(c) = req.contact_id {
             self.get_contact(actor, c).await.map_err(|_| Error::invalid("contact_id", "no such contact"))?;
@@ -476,7 +498,14 @@ impl Services {
 
     /// The HTML of an outbound e-mail with its tracking: links through the redirect, the
     /// pixel, and for bulk mail the unsubscribe link (also in `meta.unsubscribe_url`).
-    pub(crate) fn tracked_html(&self, body: &str, token: &str, track: bool, bulk: bool, meta: &mut Map<String, Value>) -> String {
+    pub(crate) fn tracked_html(
+        &self,
+        body: &str,
+        token: &str,
+        track: bool,
+        bulk: bool,
+        meta: &mut Map<String, Value>,
+    ) -> String {
         let base = self.comms.public_url.trim_end_matches('/').to_owned();
         let mut html = body.to_owned();
         let unsubscribe = format!("{base}/u/{token}");
@@ -524,7 +553,13 @@ impl Services {
         let Some(m) = self.store.message_by_token(token).await? else { return Ok(()) };
         let first = !self.store.events_of(m.id).await?.iter().any(|e| e.kind == "open");
         self.store
-            .insert_message_event(&MessageEvent { id: new_id(), message_id: m.id, kind: "open".into(), url: None, at: now() })
+            .insert_message_event(&MessageEvent {
+                id: new_id(),
+                message_id: m.id,
+                kind: "open".into(),
+                url: None,
+                at: now(),
+            })
             .await?;
         if first && let Some(author) = m.author_id {
             let who = m.to_addrs.first().cloned().unwrap_or_default();
@@ -547,7 +582,13 @@ impl Services {
     /// A tracked link was followed: where it goes (`None` for an unknown token or link).
     pub async fn track_click(&self, token: &str, n: usize) -> Result<Option<String>> {
         let Some(m) = self.store.message_by_token(token).await? else { return Ok(None) };
-        let Some(url) = m.meta.get("links").and_then(Value::as_array).and_then(|l| l.get(n)).and_then(Value::as_str).map(str::to_owned)
+        let Some(url) = m
+            .meta
+            .get("links")
+            .and_then(Value::as_array)
+            .and_then(|l| l.get(n))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
         else {
             return Ok(None);
         };
@@ -587,7 +628,13 @@ impl Services {
             })
             .await?;
         self.store
-            .insert_message_event(&MessageEvent { id: new_id(), message_id: m.id, kind: "unsubscribe".into(), url: None, at: now() })
+            .insert_message_event(&MessageEvent {
+                id: new_id(),
+                message_id: m.id,
+                kind: "unsubscribe".into(),
+                url: None,
+                at: now(),
+            })
             .await?;
         self.stop_enrollments(&address, "unsubscribe").await?;
         Ok(address)
@@ -709,7 +756,11 @@ impl Services {
         let text = format!("{} {}", msg.subject.clone().unwrap_or_default(), msg.body_text);
         let hit = rules.iter().find(|r| {
             let hours_ok = !r.rule.outside_hours || !open;
-            let words_ok = if r.rule.keywords.is_empty() { r.rule.outside_hours } else { matches_keywords(&text, &r.rule.keywords) };
+            let words_ok = if r.rule.keywords.is_empty() {
+                r.rule.outside_hours
+            } else {
+                matches_keywords(&text, &r.rule.keywords)
+            };
             hours_ok && words_ok
         });
         let Some(rule) = hit else { return Ok(()) };
@@ -736,7 +787,13 @@ impl Services {
         self.store.list_docs("bot_rule").await?.iter().map(Self::bot_rule_of).collect()
     }
 
-    pub async fn save_bot_rule(&self, actor: &Actor, id: Option<Uuid>, input: Value, if_match: Option<i64>) -> Result<BotRule> {
+    pub async fn save_bot_rule(
+        &self,
+        actor: &Actor,
+        id: Option<Uuid>,
+        input: Value,
+        if_match: Option<i64>,
+    ) -> Result<BotRule> {
         check_area(actor, Area::Settings, Action::Update)?;
         let r: BotRuleInput = parse_body(input)?;
         let mut p = Problems::new();
@@ -755,7 +812,15 @@ impl Services {
             p.add("channel_id", "no such channel");
         }
         p.into_result()?;
-        let d = self.put_doc(actor, "bot_rule", id, &r.name.clone(), json!(r), None, if_match).await?;
+        let d = self
+            .put_doc(
+                actor,
+                "bot_rule",
+                id,
+                DocContent { name: r.name.clone(), body: json!(r), public_key: None },
+                if_match,
+            )
+            .await?;
         Self::bot_rule_of(&d)
     }
 
@@ -785,7 +850,13 @@ impl Services {
         self.sequence_of(&self.doc(id, "sequence").await?).await
     }
 
-    pub async fn save_sequence(&self, actor: &Actor, id: Option<Uuid>, input: Value, if_match: Option<i64>) -> Result<Sequence> {
+    pub async fn save_sequence(
+        &self,
+        actor: &Actor,
+        id: Option<Uuid>,
+        input: Value,
+        if_match: Option<i64>,
+    ) -> Result<Sequence> {
         check_area(actor, Area::Settings, Action::Update)?;
         let s: SequenceInput = parse_body(input)?;
         let mut p = Problems::new();
@@ -808,7 +879,15 @@ impl Services {
             }
         }
         p.into_result()?;
-        let d = self.put_doc(actor, "sequence", id, &s.name.clone(), json!(s), None, if_match).await?;
+        let d = self
+            .put_doc(
+                actor,
+                "sequence",
+                id,
+                DocContent { name: s.name.clone(), body: json!(s), public_key: None },
+                if_match,
+            )
+            .await?;
         self.sequence_of(&d).await
     }
 
@@ -830,7 +909,15 @@ impl Services {
             let mut cursor = None;
             loop {
                 let page = self
-                    .list_contacts(actor, &ListRequest { view: Some(view), limit: Some(500), cursor: cursor.clone(), ..ListRequest::default() })
+                    .list_contacts(
+                        actor,
+                        &ListRequest {
+                            view: Some(view),
+                            limit: Some(500),
+                            cursor: cursor.clone(),
+                            ..ListRequest::default()
+                        },
+                    )
                     .await
                     .map_err(|e| match e {
                         Error::NotFound(_) => Error::invalid("view_id", "no such view"),
@@ -850,7 +937,10 @@ impl Services {
         let mut result = EnrollResult { enrolled: vec![], skipped: vec![] };
         let first_delay = s.steps.first().map(|st| st.delay_hours).unwrap_or(0);
         for cid in ids {
-            let c = self.get_contact(actor, cid).await.map_err(|_| Error::invalid("contact_ids", format!("no such contact {cid}")))?;
+            let c = self
+                .get_contact(actor, cid)
+                .await
+                .map_err(|_| Error::invalid("contact_ids", format!("no such contact {cid}")))?;
             let Some(address) = c.contact.emails.first().map(|e| e.address.clone()) else {
                 result.skipped.push((cid, "no_email".into()));
                 continue;
@@ -947,7 +1037,13 @@ impl Services {
         let author = e.enrolled_by;
         let sender = match author {
             Some(u) => match self.store.get_user(u).await? {
-                Some(u) => Actor { user_id: u.id, name: u.name, role: u.role, teams: vec![], kind: crate::authz::ActorKind::System },
+                Some(u) => Actor {
+                    user_id: u.id,
+                    name: u.name,
+                    role: u.role,
+                    teams: vec![],
+                    kind: crate::authz::ActorKind::System,
+                },
                 None => Actor::system("sequence"),
             },
             None => Actor::system("sequence"),
@@ -1011,7 +1107,9 @@ impl Services {
         Ok(Form {
             id: d.id,
             version: d.version,
-            snippet: format!("<div data-clientele-form=\"{key}\"></div>\n<script src=\"{base}/f/{key}.js\" async></script>"),
+            snippet: format!(
+                "<div data-clientele-form=\"{key}\"></div>\n<script src=\"{base}/f/{key}.js\" async></script>"
+            ),
             public_key: key,
             form: doc_of(d)?,
             submissions,
@@ -1034,7 +1132,13 @@ impl Services {
         self.form_of(&d, self.store.count_submissions(id).await?)
     }
 
-    pub async fn save_form(&self, actor: &Actor, id: Option<Uuid>, input: Value, if_match: Option<i64>) -> Result<Form> {
+    pub async fn save_form(
+        &self,
+        actor: &Actor,
+        id: Option<Uuid>,
+        input: Value,
+        if_match: Option<i64>,
+    ) -> Result<Form> {
         check_area(actor, Area::Settings, Action::Update)?;
         let f: FormInput = parse_body(input)?;
         let mut p = Problems::new();
@@ -1053,7 +1157,10 @@ impl Services {
                 && !fl.name.starts_with("utm_")
                 && !["referrer", "landing_page", "consent"].contains(&fl.name.as_str());
             if !ok_name || names.contains(&fl.name.as_str()) {
-                p.add(format!("fields[{i}].name"), "a unique name of letters, digits and _ (not utm_*, referrer, landing_page, consent)");
+                p.add(
+                    format!("fields[{i}].name"),
+                    "a unique name of letters, digits and _ (not utm_*, referrer, landing_page, consent)",
+                );
             }
             names.push(&fl.name);
             if !["text", "email", "phone", "textarea"].contains(&fl.kind.as_str()) {
@@ -1092,7 +1199,15 @@ impl Services {
             p.add("rate_limit_per_hour", "must be from 1 to 10000");
         }
         p.into_result()?;
-        let d = self.put_doc(actor, "form", id, &f.name.clone(), json!(f), Some(random_token()), if_match).await?;
+        let d = self
+            .put_doc(
+                actor,
+                "form",
+                id,
+                DocContent { name: f.name.clone(), body: json!(f), public_key: Some(random_token()) },
+                if_match,
+            )
+            .await?;
         let n = self.store.count_submissions(d.id).await?;
         self.form_of(&d, n)
     }
@@ -1110,7 +1225,12 @@ impl Services {
     /// A submission from a website: spam guard (honeypot `_hp`, per-address rate limit),
     /// checks, consent recorded, a lead with source, UTM fields and referrer, the request in
     /// the inbox and an optional auto-reply.
-    pub async fn submit_form(&self, key: &str, fields: &[(String, String)], client: Option<&str>) -> Result<FormOutcome> {
+    pub async fn submit_form(
+        &self,
+        key: &str,
+        fields: &[(String, String)],
+        client: Option<&str>,
+    ) -> Result<FormOutcome> {
         let d = self.store.doc_by_key(key).await?.filter(|d| d.kind == "form").ok_or(Error::NotFound("form"))?;
         let f: FormInput = doc_of(&d)?;
         if !f.active {
@@ -1130,7 +1250,10 @@ impl Services {
         }
         self.store.record_auth_failure(&limit_key, at).await?;
         let mut p = Problems::new();
-        let mut lead = LeadInput { source: Some(f.source.clone().unwrap_or_else(|| "website_form".into())), ..LeadInput::default() };
+        let mut lead = LeadInput {
+            source: Some(f.source.clone().unwrap_or_else(|| "website_form".into())),
+            ..LeadInput::default()
+        };
         let mut notes: Vec<String> = Vec::new();
         let mut data = Map::new();
         let mut email = None;
@@ -1142,7 +1265,13 @@ impl Services {
                 continue;
             }
             let Some(v) = v else { continue };
-            let v = opt_text(&fl.name, Some(v), if fl.kind == "textarea" { 5000 } else { 300 }, fl.kind == "textarea", &mut p);
+            let v = opt_text(
+                &fl.name,
+                Some(v),
+                if fl.kind == "textarea" { 5000 } else { 300 },
+                fl.kind == "textarea",
+                &mut p,
+            );
             let Some(v) = v else { continue };
             data.insert(fl.name.clone(), json!(v));
             let target = fl.maps_to.as_deref().or(match fl.kind.as_str() {
@@ -1246,7 +1375,9 @@ impl Services {
                 }
             }
         }
-        self.store.insert_submission(d.id, Some(created.id), conversation_id, &Value::Object(data), consent, at).await?;
+        self.store
+            .insert_submission(d.id, Some(created.id), conversation_id, &Value::Object(data), consent, at)
+            .await?;
         Ok(FormOutcome { ok: true, thank_you, lead_id: Some(created.id) })
     }
 }

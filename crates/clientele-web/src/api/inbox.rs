@@ -12,8 +12,8 @@ use clientele_core::comms::InboundRequest;
 use clientele_core::domain::inbox::{Consent, Conversation, Message};
 use clientele_core::service::{
     BotRule, BotRuleInput, CallView, ChannelInput, ChannelView, ComposeRequest, ConsentInput, ConversationPatch,
-    ConversationView, DialRequest, EmailTemplate, EnrollRequest, EnrollResult, Form, FormInput, FormOutcome,
-    InboxPage, InboxRequest, RenderRequest, RenderedTemplate, ReplyRequest, Sequence, SequenceInput, TemplateInput,
+    ConversationView, DialRequest, EmailTemplate, EnrollRequest, EnrollResult, Form, FormInput, FormOutcome, InboxPage,
+    InboxRequest, RenderRequest, RenderedTemplate, ReplyRequest, Sequence, SequenceInput, TemplateInput,
 };
 use clientele_core::store::Enrollment;
 use serde::Deserialize;
@@ -34,14 +34,22 @@ pub const MIME_MAX_BYTES: usize = 25 * 1024 * 1024;
 /// The inbox: conversations across channels, newest activity first, with unread counts per channel.
 #[utoipa::path(get, path = "/inbox", tag = "inbox", params(InboxRequest),
     responses((status = 200, body = InboxPage), (status = 401, body = Problem), (status = 422, body = Problem)))]
-pub async fn list_inbox(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<InboxRequest>) -> ApiResult<Json<InboxPage>> {
+pub async fn list_inbox(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Query(q): Query<InboxRequest>,
+) -> ApiResult<Json<InboxPage>> {
     Ok(Json(state.services().list_inbox(&u.actor, &q).await?))
 }
 
 /// A first e-mail or text to someone: a new conversation; the message is queued (202).
 #[utoipa::path(post, path = "/inbox/compose", tag = "inbox", request_body = ComposeRequest,
     responses((status = 202, body = Message), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn compose(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(req): ApiJson<ComposeRequest>) -> ApiResult<Response> {
+pub async fn compose(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(req): ApiJson<ComposeRequest>,
+) -> ApiResult<Response> {
     let m = state.services().compose(&u.actor, req).await?;
     Ok((StatusCode::ACCEPTED, Json(m)).into_response())
 }
@@ -49,7 +57,11 @@ pub async fn compose(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson
 /// One conversation with its messages, oldest first.
 #[utoipa::path(get, path = "/inbox/{id}", tag = "inbox", params(("id" = Uuid, Path)),
     responses((status = 200, body = ConversationView), (status = 404, body = Problem)))]
-pub async fn get_conversation(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_conversation(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
     let c = state.services().get_conversation(&u.actor, id).await?;
     Ok(with_etag(StatusCode::OK, c.conversation.version, c))
 }
@@ -72,7 +84,11 @@ pub async fn update_conversation(
 /// Mark the conversation read (its unread count goes to zero).
 #[utoipa::path(post, path = "/inbox/{id}/read", tag = "inbox", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn mark_read(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn mark_read(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     state.services().mark_conversation_read(&u.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -95,14 +111,22 @@ pub async fn reply(
 /// One message: its status while queued (pending, sent, failed, suppressed), attempts and last error.
 #[utoipa::path(get, path = "/inbox/messages/{id}", tag = "inbox", params(("id" = Uuid, Path)),
     responses((status = 200, body = Message), (status = 404, body = Problem)))]
-pub async fn get_message(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Json<Message>> {
+pub async fn get_message(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Message>> {
     Ok(Json(state.services().get_message(&u.actor, id).await?))
 }
 
 /// Send a pending or failed message again now.
 #[utoipa::path(post, path = "/inbox/messages/{id}/retry", tag = "inbox", params(("id" = Uuid, Path)),
     responses((status = 200, body = Message), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn retry_message(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Json<Message>> {
+pub async fn retry_message(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Message>> {
     Ok(Json(state.services().retry_message(&u.actor, id).await?))
 }
 
@@ -124,14 +148,22 @@ pub struct CallsQuery {
 /// Calls of a contact or a company, newest first (duration, recording link).
 #[utoipa::path(get, path = "/calls", tag = "calls", params(CallsQuery),
     responses((status = 200, body = Vec<CallView>), (status = 404, body = Problem)))]
-pub async fn list_calls(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<CallsQuery>) -> ApiResult<Json<Vec<CallView>>> {
+pub async fn list_calls(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Query(q): Query<CallsQuery>,
+) -> ApiResult<Json<Vec<CallView>>> {
     Ok(Json(state.services().client_calls(&u.actor, q.contact_id, q.company_id).await?))
 }
 
 /// Click-to-call: the PBX rings your extension and connects it to the number.
 #[utoipa::path(post, path = "/calls/dial", tag = "calls", request_body = DialRequest,
     responses((status = 202), (status = 422, body = Problem)))]
-pub async fn dial(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(req): ApiJson<DialRequest>) -> ApiResult<StatusCode> {
+pub async fn dial(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(req): ApiJson<DialRequest>,
+) -> ApiResult<StatusCode> {
     state.services().dial(&u.actor, req).await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -148,14 +180,22 @@ pub async fn list_channels(State(state): State<AppState>, ApiUser(u): ApiUser) -
 /// in this answer only.
 #[utoipa::path(post, path = "/channels", tag = "channels", request_body = ChannelInput,
     responses((status = 201, body = ChannelView), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_channel(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(input): ApiJson<ChannelInput>) -> ApiResult<Response> {
+pub async fn create_channel(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(input): ApiJson<ChannelInput>,
+) -> ApiResult<Response> {
     let c = state.services().create_channel(&u.actor, input).await?;
     Ok(with_etag(StatusCode::CREATED, c.channel.version, c))
 }
 
 #[utoipa::path(get, path = "/channels/{id}", tag = "channels", params(("id" = Uuid, Path)),
     responses((status = 200, body = ChannelView), (status = 404, body = Problem)))]
-pub async fn get_channel(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_channel(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
     let c = state.services().get_channel(&u.actor, id).await?;
     Ok(with_etag(StatusCode::OK, c.channel.version, c))
 }
@@ -177,7 +217,11 @@ pub async fn update_channel(
 /// Check the mailbox now (its queued poll runs at once).
 #[utoipa::path(post, path = "/channels/{id}/poll", tag = "channels", params(("id" = Uuid, Path)),
     responses((status = 202), (status = 403, body = Problem), (status = 409, body = Problem)))]
-pub async fn poll_channel(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn poll_channel(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     state.services().poll_now(&u.actor, id).await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -185,7 +229,11 @@ pub async fn poll_channel(State(state): State<AppState>, ApiUser(u): ApiUser, Pa
 /// What the mailbox poller last saw: UIDVALIDITY, last UID, time, last error (administrators).
 #[utoipa::path(get, path = "/channels/{id}/status", tag = "channels", params(("id" = Uuid, Path)),
     responses((status = 200, body = Object), (status = 403, body = Problem)))]
-pub async fn channel_status(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Json<Value>> {
+pub async fn channel_status(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(state.services().channel_status(&u.actor, id).await?))
 }
 
@@ -200,14 +248,22 @@ pub async fn list_templates(State(state): State<AppState>, ApiUser(u): ApiUser) 
 /// Add a template (administrators); unknown variables are refused with the known ones listed.
 #[utoipa::path(post, path = "/email-templates", tag = "email-templates", request_body = TemplateInput,
     responses((status = 201, body = EmailTemplate), (status = 422, body = Problem)))]
-pub async fn create_template(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(v): ApiJson<Value>) -> ApiResult<Response> {
+pub async fn create_template(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(v): ApiJson<Value>,
+) -> ApiResult<Response> {
     let t = state.services().save_template(&u.actor, None, v, None).await?;
     Ok(with_etag(StatusCode::CREATED, t.version, t))
 }
 
 #[utoipa::path(get, path = "/email-templates/{id}", tag = "email-templates", params(("id" = Uuid, Path)),
     responses((status = 200, body = EmailTemplate), (status = 404, body = Problem)))]
-pub async fn get_template(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_template(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
     let t = state.services().get_template(&u.actor, id).await?;
     Ok(with_etag(StatusCode::OK, t.version, t))
 }
@@ -228,7 +284,11 @@ pub async fn put_template(
 
 #[utoipa::path(delete, path = "/email-templates/{id}", tag = "email-templates", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn delete_template(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn delete_template(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     state.services().delete_comm_doc(&u.actor, "template", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -253,7 +313,11 @@ pub async fn list_forms(State(state): State<AppState>, ApiUser(u): ApiUser) -> A
 
 #[utoipa::path(post, path = "/forms", tag = "forms", request_body = FormInput,
     responses((status = 201, body = Form), (status = 422, body = Problem)))]
-pub async fn create_form(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(v): ApiJson<Value>) -> ApiResult<Response> {
+pub async fn create_form(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(v): ApiJson<Value>,
+) -> ApiResult<Response> {
     let f = state.services().save_form(&u.actor, None, v, None).await?;
     Ok(with_etag(StatusCode::CREATED, f.version, f))
 }
@@ -280,7 +344,11 @@ pub async fn put_form(
 
 #[utoipa::path(delete, path = "/forms/{id}", tag = "forms", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 409, body = Problem)))]
-pub async fn delete_form(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn delete_form(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     state.services().delete_comm_doc(&u.actor, "form", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -293,14 +361,22 @@ pub async fn list_sequences(State(state): State<AppState>, ApiUser(u): ApiUser) 
 
 #[utoipa::path(post, path = "/sequences", tag = "sequences", request_body = SequenceInput,
     responses((status = 201, body = Sequence), (status = 422, body = Problem)))]
-pub async fn create_sequence(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(v): ApiJson<Value>) -> ApiResult<Response> {
+pub async fn create_sequence(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(v): ApiJson<Value>,
+) -> ApiResult<Response> {
     let s = state.services().save_sequence(&u.actor, None, v, None).await?;
     Ok(with_etag(StatusCode::CREATED, s.version, s))
 }
 
 #[utoipa::path(get, path = "/sequences/{id}", tag = "sequences", params(("id" = Uuid, Path)),
     responses((status = 200, body = Sequence), (status = 404, body = Problem)))]
-pub async fn get_sequence(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Response> {
+pub async fn get_sequence(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
     let s = state.services().get_sequence(&u.actor, id).await?;
     Ok(with_etag(StatusCode::OK, s.version, s))
 }
@@ -320,14 +396,22 @@ pub async fn put_sequence(
 
 #[utoipa::path(delete, path = "/sequences/{id}", tag = "sequences", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 409, body = Problem)))]
-pub async fn delete_sequence(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn delete_sequence(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     state.services().delete_comm_doc(&u.actor, "sequence", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/sequences/{id}/enrollments", tag = "sequences", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<Enrollment>)))]
-pub async fn list_enrollments(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<Enrollment>>> {
+pub async fn list_enrollments(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<Enrollment>>> {
     Ok(Json(state.services().list_enrollments(&u.actor, id).await?))
 }
 
@@ -346,7 +430,11 @@ pub async fn enroll(
 
 #[utoipa::path(post, path = "/enrollments/{id}/stop", tag = "sequences", params(("id" = Uuid, Path)),
     responses((status = 200, body = Enrollment), (status = 404, body = Problem)))]
-pub async fn stop_enrollment(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<Json<Enrollment>> {
+pub async fn stop_enrollment(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Enrollment>> {
     Ok(Json(state.services().stop_enrollment(&u.actor, id).await?))
 }
 
@@ -358,7 +446,11 @@ pub async fn list_bot_rules(State(state): State<AppState>, ApiUser(u): ApiUser) 
 
 #[utoipa::path(post, path = "/bot-rules", tag = "channels", request_body = BotRuleInput,
     responses((status = 201, body = BotRule), (status = 422, body = Problem)))]
-pub async fn create_bot_rule(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(v): ApiJson<Value>) -> ApiResult<Response> {
+pub async fn create_bot_rule(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(v): ApiJson<Value>,
+) -> ApiResult<Response> {
     let r = state.services().save_bot_rule(&u.actor, None, v, None).await?;
     Ok(with_etag(StatusCode::CREATED, r.version, r))
 }
@@ -378,7 +470,11 @@ pub async fn put_bot_rule(
 
 #[utoipa::path(delete, path = "/bot-rules/{id}", tag = "channels", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn delete_bot_rule(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn delete_bot_rule(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     state.services().delete_comm_doc(&u.actor, "bot_rule", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -393,14 +489,22 @@ pub struct ConsentQuery {
 /// The newest consent record of an address (`null` when none was recorded).
 #[utoipa::path(get, path = "/consents", tag = "consents", params(ConsentQuery),
     responses((status = 200, body = Option<Consent>), (status = 422, body = Problem)))]
-pub async fn get_consent(State(state): State<AppState>, ApiUser(u): ApiUser, Query(q): Query<ConsentQuery>) -> ApiResult<Json<Option<Consent>>> {
+pub async fn get_consent(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Query(q): Query<ConsentQuery>,
+) -> ApiResult<Json<Option<Consent>>> {
     Ok(Json(state.services().consent_of(&u.actor, &q.channel, &q.address).await?))
 }
 
 /// Record consent given or withdrawn (bulk sends and sequences honour the newest record).
 #[utoipa::path(post, path = "/consents", tag = "consents", request_body = ConsentInput,
     responses((status = 201, body = Consent), (status = 422, body = Problem)))]
-pub async fn record_consent(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(input): ApiJson<ConsentInput>) -> ApiResult<Response> {
+pub async fn record_consent(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(input): ApiJson<ConsentInput>,
+) -> ApiResult<Response> {
     let c = state.services().record_consent(&u.actor, input).await?;
     Ok((StatusCode::CREATED, Json(c)).into_response())
 }
@@ -502,7 +606,11 @@ pub struct VisitorQuery {
 /// The visitor's conversation (their messages and the answers), oldest first.
 #[utoipa::path(get, path = "/hooks/chat/{key}/messages", tag = "hooks", params(("key" = String, Path), VisitorQuery),
     responses((status = 200, body = Object)), security(()))]
-pub async fn chat_messages(State(state): State<AppState>, Path(key): Path<String>, Query(q): Query<VisitorQuery>) -> ApiResult<Response> {
+pub async fn chat_messages(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Query(q): Query<VisitorQuery>,
+) -> ApiResult<Response> {
     let msgs = state.services().chat_messages(&key, &q.visitor).await?;
     let data: Vec<Value> = msgs
         .iter()
@@ -564,7 +672,8 @@ pub async fn form_submit(
     };
     let client = client_info(&state, &headers, peer).ip;
     let out = state.services().submit_form(&key, &fields, client.as_deref()).await?;
-    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("text/html"));
+    let wants_html =
+        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("text/html"));
     if wants_html {
         let page = format!(
             "<!doctype html><meta charset=\"utf-8\"><title>{0}</title><p style=\"font-family:sans-serif;padding:2rem\">{0}</p>",

@@ -9,7 +9,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use clientele_core::domain::inbox::{CallStatus, ChannelKind, Conversation, ConversationStatus, Direction, MessageStatus};
+use clientele_core::domain::inbox::{
+    CallStatus, ChannelKind, Conversation, ConversationStatus, Direction, MessageStatus,
+};
 use clientele_core::service::{CallView, ChannelInput, ConversationPatch, InboxRequest, ReplyRequest};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -83,7 +85,10 @@ fn status_label(c: &Chrome, s: ConversationStatus) -> String {
 }
 
 fn conv_name(conv: &Conversation) -> String {
-    conv.peer_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| conv.peer.trim_start_matches("chat:").chars().take(40).collect())
+    conv.peer_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| conv.peer.trim_start_matches("chat:").chars().take(40).collect())
 }
 
 fn row(c: &Chrome, conv: &Conversation, selected: Option<Uuid>) -> ConvRow {
@@ -135,7 +140,6 @@ struct InboxPage {
 
 pub struct Selected {
     pub id: String,
-    pub version: i64,
     pub name: String,
     pub peer: String,
     pub subject: String,
@@ -213,13 +217,23 @@ async fn client_box(state: &AppState, user: &Authenticated, c: &Chrome, conv: &C
             facts.push((c.t.get("inbox-company"), co.name));
         }
         facts.push((c.t.get("inbox-lifecycle"), c.t.get(&format!("lifecycle-{}", k.lifecycle.as_str()))));
-        return Some(ClientBox { kind_label: c.t.get("inbox-contact"), name: k.display_name, href: format!("/contacts/{id}"), facts });
+        return Some(ClientBox {
+            kind_label: c.t.get("inbox-contact"),
+            name: k.display_name,
+            href: format!("/contacts/{id}"),
+            facts,
+        });
     }
     if let Some(id) = conv.company_id
         && let Ok(co) = s.get_company(&user.actor, id).await
     {
         let facts = co.emails.first().map(|e| vec![(c.t.get("inbox-email"), e.address.clone())]).unwrap_or_default();
-        return Some(ClientBox { kind_label: c.t.get("inbox-company"), name: co.name, href: format!("/companies/{id}"), facts });
+        return Some(ClientBox {
+            kind_label: c.t.get("inbox-company"),
+            name: co.name,
+            href: format!("/companies/{id}"),
+            facts,
+        });
     }
     if let Some(id) = conv.lead_id
         && let Ok(l) = s.get_lead(&user.actor, id).await
@@ -231,8 +245,16 @@ async fn client_box(state: &AppState, user: &Authenticated, c: &Chrome, conv: &C
         if let Some(u) = &l.utm_source {
             facts.push(("utm_source".to_owned(), u.clone()));
         }
-        facts.push((c.t.get("lead-field-status"), c.t.get(&format!("lead-status-{}", l.status.as_str().replace('_', "-")))));
-        return Some(ClientBox { kind_label: c.t.get("inbox-lead"), name: l.title().to_owned(), href: format!("/leads/{id}"), facts });
+        facts.push((
+            c.t.get("lead-field-status"),
+            c.t.get(&format!("lead-status-{}", l.status.as_str().replace('_', "-"))),
+        ));
+        return Some(ClientBox {
+            kind_label: c.t.get("inbox-lead"),
+            name: l.title().to_owned(),
+            href: format!("/leads/{id}"),
+            facts,
+        });
     }
     None
 }
@@ -243,10 +265,11 @@ async fn selected(state: &AppState, user: &Authenticated, c: &Chrome, id: Uuid) 
     s.mark_conversation_read(&user.actor, id).await?;
     let names = users(s, &user.actor).await;
     let conv = &v.conversation;
-    let is_email = v.messages.iter().any(|m| m.subject.is_some()) || conv.channel_kind == ChannelKind::Email || conv.channel_kind == ChannelKind::Form;
+    let is_email = v.messages.iter().any(|m| m.subject.is_some())
+        || conv.channel_kind == ChannelKind::Email
+        || conv.channel_kind == ChannelKind::Form;
     Ok(Selected {
         id: conv.id.to_string(),
-        version: conv.version,
         name: conv_name(conv),
         peer: conv.peer.trim_start_matches("chat:").to_owned(),
         subject: conv.subject.clone().unwrap_or_default(),
@@ -259,25 +282,37 @@ async fn selected(state: &AppState, user: &Authenticated, c: &Chrome, id: Uuid) 
         messages: v.messages.iter().map(|m| msg_view(c, m, &names)).collect(),
         client: client_box(state, user, c, conv).await,
         templates: if is_email {
-            s.list_templates(&user.actor).await.unwrap_or_default().into_iter().map(|t| (t.id.to_string(), t.name)).collect()
+            s.list_templates(&user.actor)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| (t.id.to_string(), t.name))
+                .collect()
         } else {
             vec![]
         },
     })
 }
 
-async fn page(state: &AppState, headers: &HeaderMap, user: &Authenticated, f: InboxFilter, open: Option<Uuid>) -> Response {
+async fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &Authenticated,
+    f: InboxFilter,
+    open: Option<Uuid>,
+) -> Response {
     let mut c = Chrome::for_user(state, headers, user, "/inbox", "nav-inbox").await;
-    let (rows, next, unread) = match list_rows(state, user, &c, &f, None, open).await {
-        Ok(x) => x,
-        Err(e) => return error_page(state, headers, Some(user), e),
-    };
+    // The open conversation first: opening it marks it read, and the list shows that.
     let sel = match open {
         Some(id) => match selected(state, user, &c, id).await {
             Ok(s) => Some(s),
             Err(e) => return error_page(state, headers, Some(user), e),
         },
         None => None,
+    };
+    let (rows, next, unread) = match list_rows(state, user, &c, &f, None, open).await {
+        Ok(x) => x,
+        Err(e) => return error_page(state, headers, Some(user), e),
     };
     if let Some(s) = &sel {
         c.title = s.name.clone();
@@ -296,7 +331,12 @@ async fn page(state: &AppState, headers: &HeaderMap, user: &Authenticated, f: In
     render(StatusCode::OK, &InboxPage { c, rows, query, next, f, statuses, kinds, people, selected: sel }, shown)
 }
 
-pub async fn index(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Query(f): Query<InboxFilter>) -> Response {
+pub async fn index(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Query(f): Query<InboxFilter>,
+) -> Response {
     page(&state, &headers, &user, f, None).await
 }
 
@@ -320,7 +360,12 @@ pub struct ListQuery {
 }
 
 /// The conversation list alone (it refreshes itself every few seconds).
-pub async fn list(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Query(q): Query<ListQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let c = Chrome::for_user(&state, &headers, &user, "/inbox", "nav-inbox").await;
     let f = InboxFilter { status: q.status, channel: q.channel, assignee: q.assignee };
     match list_rows(&state, &user, &c, &f, q.cursor, q.open).await {
@@ -333,7 +378,12 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap, WebUser(use
 }
 
 /// The open conversation's messages (polled for live updates; reading them marks them read).
-pub async fn thread(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Path(id): Path<Uuid>) -> Response {
+pub async fn thread(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+) -> Response {
     let c = Chrome::for_user(&state, &headers, &user, "/inbox", "nav-inbox").await;
     let s = state.services();
     let v = match s.get_conversation(&user.actor, id).await {
@@ -384,14 +434,20 @@ pub async fn update_post(
         assignee_id: f.0.iter().any(|(k, _)| k == "assignee_id").then(|| f.uuid("assignee_id")),
         ..ConversationPatch::default()
     };
-    let version = f.get("version").and_then(|v| v.parse().ok());
-    match state.services().update_conversation(&user.actor, id, patch, version).await {
+    // New messages move the conversation's version all the time: the inbox's own controls
+    // apply to whatever is current (the API offers If-Match for scripts).
+    match state.services().update_conversation(&user.actor, id, patch, None).await {
         Ok(_) => redirect_with_flash(&format!("/inbox/{id}"), "inbox-saved"),
         Err(e) => error_page(&state, &headers, Some(&user), e),
     }
 }
 
-pub async fn retry_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Path(id): Path<Uuid>) -> Response {
+pub async fn retry_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+) -> Response {
     match state.services().retry_message(&user.actor, id).await {
         Ok(m) => Redirect::to(&format!("/inbox/{}", m.conversation_id)).into_response(),
         Err(e) => error_page(&state, &headers, Some(&user), e),
@@ -495,7 +551,12 @@ pub async fn channels_get(State(state): State<AppState>, headers: HeaderMap, Web
     channels_page(&state, &headers, &user, String::new()).await
 }
 
-async fn channels_page(state: &AppState, headers: &HeaderMap, user: &Authenticated, created_secret: String) -> Response {
+async fn channels_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &Authenticated,
+    created_secret: String,
+) -> Response {
     let c = Chrome::for_user(state, headers, user, "/settings", "settings-channels").await;
     let list = match state.services().list_channels(&user.actor).await {
         Ok(l) => l,
@@ -521,7 +582,12 @@ async fn channels_page(state: &AppState, headers: &HeaderMap, user: &Authenticat
 }
 
 /// A new channel from the settings page: kind, name, settings and secrets as `key = value` lines.
-pub async fn channels_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, body: Bytes) -> Response {
+pub async fn channels_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    body: Bytes,
+) -> Response {
     let f = Pairs::from_bytes(&body);
     let lines = |k: &str| -> Map<String, Value> {
         f.get(k)
@@ -546,7 +612,12 @@ pub async fn channels_post(State(state): State<AppState>, headers: HeaderMap, We
     }
 }
 
-pub async fn channel_poll_post(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser, Path(id): Path<Uuid>) -> Response {
+pub async fn channel_poll_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(id): Path<Uuid>,
+) -> Response {
     match state.services().poll_now(&user.actor, id).await {
         Ok(()) => redirect_with_flash("/settings/channels", "inbox-polling"),
         Err(e) => error_page(&state, &headers, Some(&user), e),

@@ -54,16 +54,15 @@ impl TestApp {
             Backend::Sqlite => TestDb::sqlite().await.ok()?,
             Backend::Postgres => TestDb::postgres(&postgres_url()?).await.expect("test schema"),
         };
-        // A port known before the services are built: e-mails carry links to this server
-        // (tracking, unsubscribe), so its public address must be right.
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).ok()?;
-        let cfg = Config {
-            listen: format!("127.0.0.1:{port}"),
+        let mut cfg = Config {
+            listen: "127.0.0.1:0".into(),
             database_url: db.url.expose().to_owned(),
             db_max_connections: 5,
             default_region: "RU".into(),
             ..Config::default()
         };
+        // E-mails carry links to this server (tracking, unsubscribe): its port is known first.
+        startup::pin_port(&mut cfg).expect("a free port");
         let store = startup::open_store(&cfg).await.expect("store");
         let services = startup::services(&cfg, store);
         let server = startup::Server::bind(&cfg, services.clone()).await.expect("bind");

@@ -33,7 +33,13 @@ async fn email_channel(s: &crate::helpers::Session, app: &TestApp, smtp_port: u1
         settings["poll_seconds"] = json!(3600);
         secrets["imap_password"] = json!(i.password);
     }
-    post_created(s, app, "/channels", json!({"kind": "email", "name": "Sales mailbox", "settings": settings, "secrets": secrets})).await
+    post_created(
+        s,
+        app,
+        "/channels",
+        json!({"kind": "email", "name": "Sales mailbox", "settings": settings, "secrets": secrets}),
+    )
+    .await
 }
 
 fn raw_mail(from: &str, subject: &str, message_id: &str, body: &str) -> String {
@@ -48,10 +54,19 @@ fn raw_mail(from: &str, subject: &str, message_id: &str, body: &str) -> String {
 async fn imap_mail_is_matched_and_the_answer_is_threaded(app: TestApp) {
     let (Some(smtp), Some(imap)) = (Smtp::start().await, Imap::start(MAILBOX).await) else { return };
     let s = app.admin().await;
-    let ann = post_created(&s, &app, "/contacts", json!({"first_name": "Ann", "last_name": "Client", "emails": ["ann@client.test"]})).await;
+    let ann = post_created(
+        &s,
+        &app,
+        "/contacts",
+        json!({"first_name": "Ann", "last_name": "Client", "emails": ["ann@client.test"]}),
+    )
+    .await;
     let ch = email_channel(&s, &app, smtp.port, Some(&imap)).await;
     let ch_id = id(&ch);
-    assert!(ch.get("secrets").is_none() && !ch.to_string().contains(&imap.password), "secrets are never returned: {ch}");
+    assert!(
+        ch.get("secrets").is_none() && !ch.to_string().contains(&imap.password),
+        "secrets are never returned: {ch}"
+    );
     assert!(ch["secrets_set"].as_array().unwrap().contains(&json!("imap_password")));
 
     imap.deliver(&raw_mail("ann@client.test", "Price offer", "q1@client.test", "Hello, what is the price?"));
@@ -88,7 +103,14 @@ async fn imap_mail_is_matched_and_the_answer_is_threaded(app: TestApp) {
     assert_eq!(conv["messages"][0]["rfc_message_id"], "q1@client.test");
 
     // The answer is queued, then sent with the thread's headers.
-    let r = send(&s, &app, Method::POST, &format!("/inbox/{conv_id}/messages"), Some(json!({"text": "It is 100 EUR. Visit https://acme.test/offer"}))).await;
+    let r = send(
+        &s,
+        &app,
+        Method::POST,
+        &format!("/inbox/{conv_id}/messages"),
+        Some(json!({"text": "It is 100 EUR. Visit https://acme.test/offer"})),
+    )
+    .await;
     let m = ok(r, StatusCode::ACCEPTED).await;
     assert_eq!(m["status"], "pending");
     drain(&app).await;
@@ -153,11 +175,14 @@ async fn dead_smtp_keeps_mail_pending_until_it_is_back(app: TestApp) {
     assert!(pending["last_error"].as_str().is_some_and(|e| !e.is_empty()));
     let conv = get_ok(&s, &app, &format!("/inbox/{}", pending["conversation_id"].as_str().unwrap())).await;
     assert_eq!(conv["contact_id"], m["id"]);
-    let (_, html) = crate::helpers::page(&s, &app, &format!("/inbox/{}", pending["conversation_id"].as_str().unwrap())).await;
+    let (_, html) =
+        crate::helpers::page(&s, &app, &format!("/inbox/{}", pending["conversation_id"].as_str().unwrap())).await;
     assert!(html.contains("data-status=\"pending\""), "the inbox shows it pending");
 
     smtp.restart().await;
-    let again = ok(send(&s, &app, Method::POST, &format!("/inbox/messages/{}/retry", id(&msg)), None).await, StatusCode::OK).await;
+    let again =
+        ok(send(&s, &app, Method::POST, &format!("/inbox/messages/{}/retry", id(&msg)), None).await, StatusCode::OK)
+            .await;
     assert_eq!(again["status"], "pending");
     drain(&app).await;
     let sent = get_ok(&s, &app, &format!("/inbox/messages/{}", id(&msg))).await;
@@ -203,18 +228,36 @@ async fn form_submission_with_utm_creates_a_lead(app: TestApp) {
     let t = post_created(&s, &app, "/email-templates", json!({"name": "Thanks", "variants": {
         "en": {"subject": "Thank you, {{ contact.first_name }}{{ contact.display_name }}", "body": "We got your request. {{ manager.name }}"},
         "fr": {"subject": "Merci", "body": "Bien reçu."}}})).await;
-    let bad = send(&s, &app, Method::POST, "/email-templates", Some(json!({"name": "X", "variants": {"de": {"subject": "", "body": "{{ nope }}"}}}))).await;
+    let bad = send(
+        &s,
+        &app,
+        Method::POST,
+        "/email-templates",
+        Some(json!({"name": "X", "variants": {"de": {"subject": "", "body": "{{ nope }}"}}})),
+    )
+    .await;
     let p = problem(bad, 422).await;
     let f = crate::helpers::fields(&p);
-    assert!(f.contains(&"variants.en".to_owned()) && f.contains(&"variants.de".to_owned()) && f.contains(&"variants.de.body".to_owned()), "{p}");
-    let form = post_created(&s, &app, "/forms", json!({
+    assert!(
+        f.contains(&"variants.en".to_owned())
+            && f.contains(&"variants.de".to_owned())
+            && f.contains(&"variants.de.body".to_owned()),
+        "{p}"
+    );
+    let form = post_created(
+        &s,
+        &app,
+        "/forms",
+        json!({
         "name": "Contact us", "source": "landing_page", "channel_id": ch["id"], "auto_reply_template_id": t["id"],
         "consent_text": "I agree to receive e-mails", "rate_limit_per_hour": 3,
         "fields": [
             {"name": "name", "label": "Your name", "required": true, "maps_to": "name"},
             {"name": "email", "label": "E-mail", "kind": "email", "required": true},
             {"name": "message", "label": "Message", "kind": "textarea"}
-        ]})).await;
+        ]}),
+    )
+    .await;
     assert!(form["snippet"].as_str().unwrap().contains(&format!("/f/{}.js", form["public_key"].as_str().unwrap())));
     let hook = app.api(&format!("/hooks/forms/{}", form["public_key"].as_str().unwrap()));
     let c = reqwest::Client::new();
@@ -263,11 +306,17 @@ async fn form_submission_with_utm_creates_a_lead(app: TestApp) {
     assert_eq!(header(&got[0], "Auto-Submitted").as_deref(), Some("auto-generated"));
 
     // The honeypot: a bot hears "thanks", nothing is stored.
-    let r = c.post(&hook).form(&[("name", "Bot"), ("email", "bot@spam.test"), ("_hp", "http://spam")]).send().await.unwrap();
+    let r = c
+        .post(&hook)
+        .form(&[("name", "Bot"), ("email", "bot@spam.test"), ("_hp", "http://spam")])
+        .send()
+        .await
+        .unwrap();
     ok(r, StatusCode::CREATED).await;
     assert_eq!(get_ok(&s, &app, "/leads").await["data"].as_array().unwrap().len(), 1);
     // Three submissions per hour from one address (two were counted so far).
-    ok(c.post(&hook).form(&[("name", "Eve"), ("email", "eve@x.test")]).send().await.unwrap(), StatusCode::CREATED).await;
+    ok(c.post(&hook).form(&[("name", "Eve"), ("email", "eve@x.test")]).send().await.unwrap(), StatusCode::CREATED)
+        .await;
     problem(c.post(&hook).form(&[("name", "Eve"), ("email", "eve@x.test")]).send().await.unwrap(), 429).await;
 }
 both!(form_submission_with_utm_creates_a_lead);
@@ -282,7 +331,12 @@ struct Fake {
 /// A local stand-in for a provider's HTTP API: records every request and answers like it.
 async fn fake_provider() -> (String, Fake) {
     let fake = Fake::default();
-    async fn record(AxState(f): AxState<Fake>, uri: axum::http::Uri, headers: HeaderMap, body: String) -> axum::response::Response {
+    async fn record(
+        AxState(f): AxState<Fake>,
+        uri: axum::http::Uri,
+        headers: HeaderMap,
+        body: String,
+    ) -> axum::response::Response {
         use axum::response::IntoResponse;
         let path = uri.path().to_owned();
         f.calls.lock().unwrap().push((path.clone(), headers, body));
@@ -294,9 +348,7 @@ async fn fake_provider() -> (String, Fake) {
             axum::Json(json!({"ok": true})).into_response()
         }
     }
-    let router = axum::Router::new()
-        .route("/{*rest}", axum::routing::post(record))
-        .with_state(fake.clone());
+    let router = axum::Router::new().route("/{*rest}", axum::routing::post(record)).with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -310,14 +362,22 @@ async fn fake_provider() -> (String, Fake) {
 async fn sms_through_a_fake_provider(app: TestApp) {
     let (base, fake) = fake_provider().await;
     let s = app.admin().await;
-    let ivan = post_created(&s, &app, "/contacts", json!({"first_name": "Ivan", "phones": ["8 (916) 123-45-67"]})).await;
-    let ch = post_created(&s, &app, "/channels", json!({"kind": "sms", "name": "SMS", "settings": {
-        "api_base": base, "account_sid": "AC1", "from_number": "+15550001111"}, "secrets": {"auth_token": "tw-token"}})).await;
+    let ivan =
+        post_created(&s, &app, "/contacts", json!({"first_name": "Ivan", "phones": ["8 (916) 123-45-67"]})).await;
+    let ch = post_created(
+        &s,
+        &app,
+        "/channels",
+        json!({"kind": "sms", "name": "SMS", "settings": {
+        "api_base": base, "account_sid": "AC1", "from_number": "+15550001111"}, "secrets": {"auth_token": "tw-token"}}),
+    )
+    .await;
     let url = ch["webhook_url"].as_str().unwrap().to_owned();
-    let params: Vec<(String, String)> = [("MessageSid", "SMa1"), ("From", "+79161234567"), ("To", "+15550001111"), ("Body", "Is my order ready?")]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    let params: Vec<(String, String)> =
+        [("MessageSid", "SMa1"), ("From", "+79161234567"), ("To", "+15550001111"), ("Body", "Is my order ready?")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
     let sig = clientele_comms::signing::twilio_signature("tw-token", &url, &params);
     let c = reqwest::Client::new();
     problem(c.post(&url).header("x-twilio-signature", "bad").form(&params).send().await.unwrap(), 401).await;
@@ -334,7 +394,18 @@ async fn sms_through_a_fake_provider(app: TestApp) {
     let conv = get_ok(&s, &app, &format!("/inbox/{}", conv["id"].as_str().unwrap())).await;
     assert_eq!(conv["messages"].as_array().unwrap().len(), 1);
 
-    let m = ok(send(&s, &app, Method::POST, &format!("/inbox/{}/messages", conv["id"].as_str().unwrap()), Some(json!({"text": "Yes, tomorrow."}))).await, StatusCode::ACCEPTED).await;
+    let m = ok(
+        send(
+            &s,
+            &app,
+            Method::POST,
+            &format!("/inbox/{}/messages", conv["id"].as_str().unwrap()),
+            Some(json!({"text": "Yes, tomorrow."})),
+        )
+        .await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
     drain(&app).await;
     let calls = fake.calls.lock().unwrap().clone();
     assert_eq!(calls.len(), 1);
@@ -343,7 +414,11 @@ async fn sms_through_a_fake_provider(app: TestApp) {
     assert_eq!(headers["i-twilio-idempotency-token"], id(&m).as_str());
     assert!(headers["authorization"].to_str().unwrap().starts_with("Basic "));
     let form: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap();
-    assert!(form.contains(&("To".into(), "+79161234567".into())) && form.contains(&("Body".into(), "Yes, tomorrow.".into())), "{body}");
+    assert!(
+        form.contains(&("To".into(), "+79161234567".into()))
+            && form.contains(&("Body".into(), "Yes, tomorrow.".into())),
+        "{body}"
+    );
     let sent = get_ok(&s, &app, &format!("/inbox/messages/{}", id(&m))).await;
     assert_eq!((sent["status"].as_str(), sent["external_id"].as_str()), (Some("sent"), Some("SM123")));
 }
@@ -354,8 +429,14 @@ both!(sms_through_a_fake_provider);
 async fn messenger_bot_and_first_answers(app: TestApp) {
     let (base, fake) = fake_provider().await;
     let s = app.admin().await;
-    let ch = post_created(&s, &app, "/channels", json!({"kind": "messenger", "name": "Bot", "settings": {"api_base": base},
-        "secrets": {"bot_token": "123:abc", "webhook_secret": "tg-secret"}})).await;
+    let ch = post_created(
+        &s,
+        &app,
+        "/channels",
+        json!({"kind": "messenger", "name": "Bot", "settings": {"api_base": base},
+        "secrets": {"bot_token": "123:abc", "webhook_secret": "tg-secret"}}),
+    )
+    .await;
     assert!(ch.get("webhook_secret").is_none(), "a secret given by the administrator is not echoed");
     post_created(&s, &app, "/bot-rules", json!({"name": "Prices", "channel_id": ch["id"], "keywords": ["price", "how much"], "reply": "Our price list: https://acme.test/prices"})).await;
     let bad = send(&s, &app, Method::POST, "/bot-rules", Some(json!({"name": "", "reply": ""}))).await;
@@ -365,7 +446,11 @@ async fn messenger_bot_and_first_answers(app: TestApp) {
         "from": {"id": 4242, "first_name": "Olga", "last_name": "K"}, "text": "How much is delivery?"}});
     let c = reqwest::Client::new();
     problem(c.post(&url).json(&update).send().await.unwrap(), 401).await;
-    ok(c.post(&url).header("x-telegram-bot-api-secret-token", "tg-secret").json(&update).send().await.unwrap(), StatusCode::OK).await;
+    ok(
+        c.post(&url).header("x-telegram-bot-api-secret-token", "tg-secret").json(&update).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
     drain(&app).await;
     let inbox = get_ok(&s, &app, "/inbox?channel=messenger").await;
     let conv = &inbox["data"][0];
@@ -380,9 +465,24 @@ async fn messenger_bot_and_first_answers(app: TestApp) {
     assert!(body["text"].as_str().unwrap().contains("price list"));
     // The manager's answer goes out too; the bot does not answer the same rule twice a day.
     let cid = conv["id"].as_str().unwrap();
-    ok(send(&s, &app, Method::POST, &format!("/inbox/{cid}/messages"), Some(json!({"text": "Hi Olga, delivery is free."}))).await, StatusCode::ACCEPTED).await;
+    ok(
+        send(
+            &s,
+            &app,
+            Method::POST,
+            &format!("/inbox/{cid}/messages"),
+            Some(json!({"text": "Hi Olga, delivery is free."})),
+        )
+        .await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
     let again = json!({"update_id": 2, "message": {"message_id": 6, "chat": {"id": 4242}, "from": {"id": 4242, "first_name": "Olga"}, "text": "and the price of setup?"}});
-    ok(c.post(&url).header("x-telegram-bot-api-secret-token", "tg-secret").json(&again).send().await.unwrap(), StatusCode::OK).await;
+    ok(
+        c.post(&url).header("x-telegram-bot-api-secret-token", "tg-secret").json(&again).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
     drain(&app).await;
     assert_eq!(fake.calls.lock().unwrap().len(), 2);
     let conv = get_ok(&s, &app, &format!("/inbox/{cid}")).await;
@@ -397,7 +497,13 @@ both!(messenger_bot_and_first_answers);
 /// the widget at once.
 async fn chat_widget_round_trip(app: TestApp) {
     let s = app.admin().await;
-    let ch = post_created(&s, &app, "/channels", json!({"kind": "chat", "name": "Website", "settings": {"title": "Ask us", "greeting": "Hello!"}})).await;
+    let ch = post_created(
+        &s,
+        &app,
+        "/channels",
+        json!({"kind": "chat", "name": "Website", "settings": {"title": "Ask us", "greeting": "Hello!"}}),
+    )
+    .await;
     assert!(ch["snippet"].as_str().unwrap().contains("/chat/widget.js"));
     let key = ch["public_key"].as_str().unwrap();
     let c = reqwest::Client::new();
@@ -406,17 +512,55 @@ async fn chat_widget_round_trip(app: TestApp) {
     let info: Value = c.get(app.api(&format!("/hooks/chat/{key}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(info["title"], "Ask us");
     let visitor = "v0123456789abcdef0123";
-    let r = c.post(app.api(&format!("/hooks/chat/{key}/messages"))).form(&[("visitor", visitor), ("text", "Do you ship to Lyon?"), ("email", "zoe@client.test")]).send().await.unwrap();
+    let r = c
+        .post(app.api(&format!("/hooks/chat/{key}/messages")))
+        .form(&[("visitor", visitor), ("text", "Do you ship to Lyon?"), ("email", "zoe@client.test")])
+        .send()
+        .await
+        .unwrap();
     ok(r, StatusCode::CREATED).await;
-    problem(c.post(app.api(&format!("/hooks/chat/{key}/messages"))).form(&[("visitor", "x"), ("text", "")]).send().await.unwrap(), 422).await;
+    problem(
+        c.post(app.api(&format!("/hooks/chat/{key}/messages")))
+            .form(&[("visitor", "x"), ("text", "")])
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
     let conv = &get_ok(&s, &app, "/inbox?channel=chat").await["data"][0];
-    ok(send(&s, &app, Method::POST, &format!("/inbox/{}/messages", conv["id"].as_str().unwrap()), Some(json!({"text": "Yes, in two days."}))).await, StatusCode::ACCEPTED).await;
-    let msgs: Value = c.get(app.api(&format!("/hooks/chat/{key}/messages?visitor={visitor}"))).send().await.unwrap().json().await.unwrap();
+    ok(
+        send(
+            &s,
+            &app,
+            Method::POST,
+            &format!("/inbox/{}/messages", conv["id"].as_str().unwrap()),
+            Some(json!({"text": "Yes, in two days."})),
+        )
+        .await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    let msgs: Value = c
+        .get(app.api(&format!("/hooks/chat/{key}/messages?visitor={visitor}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let data = msgs["data"].as_array().unwrap();
     assert_eq!(data.len(), 2);
     assert_eq!((data[0]["from"].as_str(), data[1]["from"].as_str()), (Some("visitor"), Some("agent")));
     assert_eq!(data[1]["text"], "Yes, in two days.");
-    let other: Value = c.get(app.api(&format!("/hooks/chat/{key}/messages?visitor=someoneelse0000000"))).send().await.unwrap().json().await.unwrap();
+    let other: Value = c
+        .get(app.api(&format!("/hooks/chat/{key}/messages?visitor=someoneelse0000000")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(other["data"].as_array().unwrap().is_empty(), "a visitor sees only their own conversation");
 }
 both!(chat_widget_round_trip);
@@ -427,8 +571,20 @@ async fn call_events_screen_pop_and_missed_calls(app: TestApp) {
     let s = app.admin().await;
     let mgr = app.user("manager", "mia@example.com").await;
     let mia = app.login("mia@example.com").await;
-    let petr = post_created(&s, &app, "/contacts", json!({"first_name": "Petr", "phones": ["+7 495 123-45-67"], "owner_id": mgr.id})).await;
-    let ch = post_created(&s, &app, "/channels", json!({"kind": "phone", "name": "PBX", "settings": {"users": {"101": mgr.id.to_string()}}})).await;
+    let petr = post_created(
+        &s,
+        &app,
+        "/contacts",
+        json!({"first_name": "Petr", "phones": ["+7 495 123-45-67"], "owner_id": mgr.id}),
+    )
+    .await;
+    let ch = post_created(
+        &s,
+        &app,
+        "/channels",
+        json!({"kind": "phone", "name": "PBX", "settings": {"users": {"101": mgr.id.to_string()}}}),
+    )
+    .await;
     let secret = ch["webhook_secret"].as_str().unwrap().to_owned();
     let url = ch["webhook_url"].as_str().unwrap().to_owned();
     let c = reqwest::Client::new();
@@ -452,9 +608,15 @@ async fn call_events_screen_pop_and_missed_calls(app: TestApp) {
     let notes = get_ok(&mia, &app, "/notifications").await;
     assert!(notes.to_string().contains("Missed call from Petr"), "{notes}");
     // An answered call: duration and recording on the client's calls.
-    ok(post(json!([{"call_id": "c2", "event": "ringing", "from": "+74951234567", "to": "101", "extension": "101"},
+    ok(
+        post(json!([{"call_id": "c2", "event": "ringing", "from": "+74951234567", "to": "101", "extension": "101"},
         {"call_id": "c2", "event": "answered"},
-        {"call_id": "c2", "event": "ended", "duration_seconds": 95, "recording_url": "https://pbx.test/rec/c2.mp3"}])).await.unwrap(), StatusCode::OK).await;
+        {"call_id": "c2", "event": "ended", "duration_seconds": 95, "recording_url": "https://pbx.test/rec/c2.mp3"}]))
+        .await
+        .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
     let calls = get_ok(&mia, &app, &format!("/calls?contact_id={}", id(&petr))).await;
     let calls = calls.as_array().unwrap();
     assert_eq!(calls.len(), 2);
@@ -463,7 +625,11 @@ async fn call_events_screen_pop_and_missed_calls(app: TestApp) {
     assert_eq!(calls[0]["recording_url"], "https://pbx.test/rec/c2.mp3");
     assert_eq!(calls[1]["status"], "missed");
     // An unknown caller becomes a lead with the phone as source.
-    ok(post(json!({"call_id": "c3", "event": "ringing", "from": "+33612345678", "to": "101"})).await.unwrap(), StatusCode::OK).await;
+    ok(
+        post(json!({"call_id": "c3", "event": "ringing", "from": "+33612345678", "to": "101"})).await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
     let leads = get_ok(&s, &app, "/leads").await;
     assert_eq!(leads["data"][0]["source"], "phone");
     problem(post(json!({"call_id": "c4", "event": "exploded"})).await.unwrap(), 422).await;
@@ -477,7 +643,11 @@ async fn click_to_call(app: TestApp) {
     let me = get_ok(&s, &app, "/auth/me").await;
     post_created(&s, &app, "/channels", json!({"kind": "phone", "provider": "ari", "name": "Asterisk", "settings": {
         "dial_url": format!("{base}/ari"), "dial_username": "crm", "users": {"200": me["user"]["id"]}}, "secrets": {"dial_password": "p"}})).await;
-    ok(send(&s, &app, Method::POST, "/calls/dial", Some(json!({"number": "+33 6 12 34 56 78"}))).await, StatusCode::ACCEPTED).await;
+    ok(
+        send(&s, &app, Method::POST, "/calls/dial", Some(json!({"number": "+33 6 12 34 56 78"}))).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
     let calls = fake.calls.lock().unwrap().clone();
     assert_eq!(calls[0].0, "/ari/channels");
     problem(send(&s, &app, Method::POST, "/calls/dial", Some(json!({"number": "12"}))).await, 422).await;
@@ -491,15 +661,49 @@ async fn sequences_stop_on_unsubscribe(app: TestApp) {
     let s = app.admin().await;
     let ch = email_channel(&s, &app, smtp.port, None).await;
     let t1 = post_created(&s, &app, "/email-templates", json!({"name": "Step 1", "variants": {"en": {"subject": "Hello {{ contact.first_name }}", "body": "Our offer for {{ company.name }}. Unsubscribe: {{ unsubscribe_url }}"}, "ru": {"subject": "Здравствуйте, {{ contact.first_name }}", "body": "Предложение"}}})).await;
-    let t2 = post_created(&s, &app, "/email-templates", json!({"name": "Step 2", "variants": {"en": {"subject": "Following up", "body": "Still interested?"}}})).await;
+    let t2 = post_created(
+        &s,
+        &app,
+        "/email-templates",
+        json!({"name": "Step 2", "variants": {"en": {"subject": "Following up", "body": "Still interested?"}}}),
+    )
+    .await;
     let acme = post_created(&s, &app, "/companies", json!({"name": "Acme Buyers"})).await;
-    let kim = post_created(&s, &app, "/contacts", json!({"first_name": "Kim", "emails": ["kim@client.test"], "company_id": acme["id"]})).await;
+    let kim = post_created(
+        &s,
+        &app,
+        "/contacts",
+        json!({"first_name": "Kim", "emails": ["kim@client.test"], "company_id": acme["id"]}),
+    )
+    .await;
     let nomail = post_created(&s, &app, "/contacts", json!({"first_name": "Nomail"})).await;
-    let preview = ok(send(&s, &app, Method::POST, &format!("/email-templates/{}/render", id(&t1)), Some(json!({"contact_id": kim["id"], "locale": "ru"}))).await, StatusCode::OK).await;
+    let preview = ok(
+        send(
+            &s,
+            &app,
+            Method::POST,
+            &format!("/email-templates/{}/render", id(&t1)),
+            Some(json!({"contact_id": kim["id"], "locale": "ru"})),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(preview["subject"], "Здравствуйте, Kim");
     let seq = post_created(&s, &app, "/sequences", json!({"name": "Welcome", "channel_id": ch["id"], "steps": [{"delay_hours": 0, "template_id": t1["id"]}, {"delay_hours": 24, "template_id": t2["id"]}]})).await;
     let sid = id(&seq);
-    let r = ok(send(&s, &app, Method::POST, &format!("/sequences/{sid}/enrollments"), Some(json!({"contact_ids": [kim["id"], nomail["id"]]}))).await, StatusCode::CREATED).await;
+    let r = ok(
+        send(
+            &s,
+            &app,
+            Method::POST,
+            &format!("/sequences/{sid}/enrollments"),
+            Some(json!({"contact_ids": [kim["id"], nomail["id"]]})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(r["enrolled"].as_array().unwrap().len(), 1);
     assert_eq!(r["skipped"][0][1], "no_email");
     // The first step is due at once; it queues the e-mail and schedules the second step a day later.
@@ -509,7 +713,13 @@ async fn sequences_stop_on_unsubscribe(app: TestApp) {
     assert!(header(first, "List-Unsubscribe").is_some(), "bulk mail has List-Unsubscribe");
     let flat = first.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
     assert!(flat.contains("Our offer for Acme Buyers"));
-    let token = flat.split("/u/").nth(1).unwrap().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect::<String>();
+    let token = flat
+        .split("/u/")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect::<String>();
     let plain = reqwest::Client::new();
     let page = plain.get(format!("{}/u/{token}", app.url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("kim@client.test"));
@@ -522,7 +732,18 @@ async fn sequences_stop_on_unsubscribe(app: TestApp) {
     assert_eq!(stats["stats"][0]["step"], 0);
     assert_eq!(stats["stats"][0]["sent"], 1);
     // Enrolling again is refused for the withdrawn address.
-    let again = ok(send(&s, &app, Method::POST, &format!("/sequences/{sid}/enrollments"), Some(json!({"contact_ids": [kim["id"]]}))).await, StatusCode::CREATED).await;
+    let again = ok(
+        send(
+            &s,
+            &app,
+            Method::POST,
+            &format!("/sequences/{sid}/enrollments"),
+            Some(json!({"contact_ids": [kim["id"]]})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(again["skipped"][0][1], "withdrawn");
 }
 both!(sequences_stop_on_unsubscribe);
@@ -545,30 +766,69 @@ async fn inbox_permissions_and_validation(app: TestApp) {
     let key = ch["public_key"].as_str().unwrap();
     let c = reqwest::Client::new();
     for v in ["visitor-one-0000000000", "visitor-two-0000000000"] {
-        c.post(app.api(&format!("/hooks/chat/{key}/messages"))).form(&[("visitor", v), ("text", "hi")]).send().await.unwrap();
+        c.post(app.api(&format!("/hooks/chat/{key}/messages")))
+            .form(&[("visitor", v), ("text", "hi")])
+            .send()
+            .await
+            .unwrap();
     }
     let all = get_ok(&s, &app, "/inbox").await["data"].as_array().unwrap().clone();
     let (a, b) = (all[0]["id"].as_str().unwrap(), all[1]["id"].as_str().unwrap());
     // Max takes one; the other stays unassigned and visible to him; the admin's is not his.
     let me = get_ok(&max, &app, "/auth/me").await;
-    ok(send(&max, &app, Method::PATCH, &format!("/inbox/{a}"), Some(json!({"assignee_id": me["user"]["id"], "status": "open"}))).await, StatusCode::OK).await;
+    ok(
+        send(
+            &max,
+            &app,
+            Method::PATCH,
+            &format!("/inbox/{a}"),
+            Some(json!({"assignee_id": me["user"]["id"], "status": "open"})),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
     let admin_me = get_ok(&s, &app, "/auth/me").await;
-    ok(send(&s, &app, Method::PATCH, &format!("/inbox/{b}"), Some(json!({"assignee_id": admin_me["user"]["id"]}))).await, StatusCode::OK).await;
+    ok(
+        send(&s, &app, Method::PATCH, &format!("/inbox/{b}"), Some(json!({"assignee_id": admin_me["user"]["id"]})))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
     let his = get_ok(&max, &app, "/inbox").await;
     assert_eq!(his["data"].as_array().unwrap().len(), 1);
     problem(send(&max, &app, Method::GET, &format!("/inbox/{b}"), None).await, 404).await;
-    problem(send(&max, &app, Method::PATCH, &format!("/inbox/{a}"), Some(json!({"status": "sleeping"}))).await, 422).await;
+    problem(send(&max, &app, Method::PATCH, &format!("/inbox/{a}"), Some(json!({"status": "sleeping"}))).await, 422)
+        .await;
     let r = send(&max, &app, Method::PATCH, &format!("/inbox/{a}"), Some(json!({"status": "closed"}))).await;
     assert_eq!(r.status(), StatusCode::OK);
     let v = get_ok(&max, &app, &format!("/inbox/{a}")).await;
-    let stale = s.client.patch(app.api(&format!("/inbox/{a}"))).header("x-csrf-token", &s.csrf).header("if-match", "\"1\"").json(&json!({"status": "open"})).send().await.unwrap();
+    let stale = s
+        .client
+        .patch(app.api(&format!("/inbox/{a}")))
+        .header("x-csrf-token", &s.csrf)
+        .header("if-match", "\"1\"")
+        .json(&json!({"status": "open"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED, "{v}");
-    problem(send(&rita, &app, Method::POST, &format!("/inbox/{a}/messages"), Some(json!({"text": "hi"}))).await, 403).await;
-    problem(send(&max, &app, Method::POST, &format!("/inbox/{a}/messages"), Some(json!({"text": ""}))).await, 422).await;
+    problem(send(&rita, &app, Method::POST, &format!("/inbox/{a}/messages"), Some(json!({"text": "hi"}))).await, 403)
+        .await;
+    problem(send(&max, &app, Method::POST, &format!("/inbox/{a}/messages"), Some(json!({"text": ""}))).await, 422)
+        .await;
     problem(send(&s, &app, Method::GET, "/inbox?status=sleeping&limit=0", None).await, 422).await;
     // The OpenAPI document lists the inbox paths.
     let doc: Value = reqwest::get(app.api("/openapi.json")).await.unwrap().json().await.unwrap();
-    for p in ["/api/v1/inbox", "/api/v1/channels", "/api/v1/email-templates", "/api/v1/forms", "/api/v1/sequences", "/api/v1/hooks/email/{key}", "/api/v1/hooks/calls/{key}"] {
+    for p in [
+        "/api/v1/inbox",
+        "/api/v1/channels",
+        "/api/v1/email-templates",
+        "/api/v1/forms",
+        "/api/v1/sequences",
+        "/api/v1/hooks/email/{key}",
+        "/api/v1/hooks/calls/{key}",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "{p} in the OpenAPI document");
     }
 }
@@ -593,8 +853,17 @@ async fn inbox_pages(app: TestApp) {
     assert!(html.contains("Walter") && html.contains("Hello from the page"));
     let conv = &get_ok(&s, &app, "/inbox").await["data"][0];
     let (_, html) = crate::helpers::page(&s, &app, &format!("/inbox/{}", conv["id"].as_str().unwrap())).await;
-    assert!(html.contains("data-testid=\"reply-form\"") && html.contains("data-testid=\"client-link\""), "the lead's card beside it");
-    let r = crate::helpers::form(&s, &app, &format!("/inbox/{}/reply", conv["id"].as_str().unwrap()), &[("text", "Hi Walter")]).await;
+    assert!(
+        html.contains("data-testid=\"reply-form\"") && html.contains("data-testid=\"client-link\""),
+        "the lead's card beside it"
+    );
+    let r = crate::helpers::form(
+        &s,
+        &app,
+        &format!("/inbox/{}/reply", conv["id"].as_str().unwrap()),
+        &[("text", "Hi Walter")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, thread) = crate::helpers::page(&s, &app, &format!("/inbox/{}/thread", conv["id"].as_str().unwrap())).await;
     assert!(thread.contains("Hi Walter"));

@@ -68,7 +68,15 @@ impl Smtp {
     /// (Re)starts the server on the same port and Maildir.
     pub async fn restart(&mut self) {
         let child = Command::new(self.python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{}", self.port),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(self.dir.join("maildir"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -158,7 +166,11 @@ impl Imap {
         );
         std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
         let status = Command::new(DOVECOT).arg("-c").arg(dir.join("dovecot.conf")).status().unwrap();
-        assert!(status.success(), "dovecot did not start: {}", std::fs::read_to_string(dir.join("dovecot.log")).unwrap_or_default());
+        assert!(
+            status.success(),
+            "dovecot did not start: {}",
+            std::fs::read_to_string(dir.join("dovecot.log")).unwrap_or_default()
+        );
         wait_listening(port).await;
         Some(Imap { port, user: user.to_owned(), password, dir })
     }
