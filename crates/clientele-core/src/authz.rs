@@ -191,6 +191,45 @@ pub fn check_create(actor: &Actor, kind: RecordKind, owner: Ownership) -> Result
     Ok(())
 }
 
+/// Who a task involves: its assignee (whose team decides the role's reach) and its creator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskParties {
+    pub assignee: Ownership,
+    pub creator: Option<Uuid>,
+}
+
+/// Checks one action on a task. Its assignee and its creator read and change it (and the
+/// creator deletes it) whatever their role's reach, unless the role is read-only; everyone
+/// else as their role reaches the assignee (deleting too, but not a task handed to them). (Readers of the record a task is about see it
+/// too: the service checks that record.)
+pub fn check_task(actor: &Actor, action: Action, t: TaskParties) -> Result<()> {
+    let me = Some(actor.user_id);
+    let involved = t.assignee.owner_id == me || t.creator == me;
+    if !involved && !within(&scope(actor, RecordKind::Task, Action::Read), t.assignee) {
+        return Err(Error::NotFound("task"));
+    }
+    if action == Action::Read {
+        return Ok(());
+    }
+    let writer = actor.role != Role::Readonly;
+    let by_role = within(&scope(actor, RecordKind::Task, action), t.assignee);
+    let allowed = match action {
+        // A task handed to you is not yours to delete: its creator (or a head) decides.
+        Action::Delete => (writer && t.creator == me) || (by_role && t.assignee.owner_id != me),
+        _ => by_role || (writer && involved),
+    };
+    if allowed { Ok(()) } else { Err(Error::Forbidden(format!("your role cannot {} this task", action_name(action)))) }
+}
+
+/// Checks that the actor may create tasks (for anyone: assigning work to colleagues is what
+/// tasks are for).
+pub fn check_task_create(actor: &Actor) -> Result<()> {
+    if scope(actor, RecordKind::Task, Action::Create) == Scope::Nothing {
+        return Err(Error::Forbidden("your role cannot create tasks".into()));
+    }
+    Ok(())
+}
+
 /// Checks an administrative area.
 pub fn check_area(actor: &Actor, area: Area, action: Action) -> Result<()> {
     let allowed = matches!(
@@ -321,6 +360,30 @@ mod tests {
             check_shared_record(&ro, RecordKind::Deal, Action::Update, others, &me),
             Err(Error::Forbidden(_))
         ));
+    }
+
+    #[test]
+    fn tasks_are_their_assignees_and_creators() {
+        let me = 1;
+        let mgr = actor(Role::Manager, me, &[100]);
+        let colleague = owned(2, Some(100));
+        let mine = owned(me, Some(100));
+        let assigned_by_me = TaskParties { assignee: colleague, creator: Some(Uuid::from_u128(me)) };
+        let assigned_to_me = TaskParties { assignee: mine, creator: Some(Uuid::from_u128(2)) };
+        let theirs = TaskParties { assignee: colleague, creator: Some(Uuid::from_u128(3)) };
+        for a in [Action::Read, Action::Update, Action::Delete] {
+            assert!(check_task(&mgr, a, assigned_by_me).is_ok(), "{a:?}");
+        }
+        assert!(check_task(&mgr, Action::Update, assigned_to_me).is_ok());
+        assert!(matches!(check_task(&mgr, Action::Delete, assigned_to_me), Err(Error::Forbidden(_))));
+        assert!(matches!(check_task(&mgr, Action::Read, theirs), Err(Error::NotFound(_))));
+        let head = actor(Role::Head, 9, &[100]);
+        assert!(check_task(&head, Action::Delete, theirs).is_ok());
+        let ro = actor(Role::Readonly, me, &[]);
+        assert!(check_task(&ro, Action::Read, assigned_to_me).is_ok());
+        assert!(matches!(check_task(&ro, Action::Update, assigned_to_me), Err(Error::Forbidden(_))));
+        assert!(check_task_create(&ro).is_err());
+        assert!(check_task_create(&mgr).is_ok());
     }
 
     #[test]

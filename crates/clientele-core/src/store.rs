@@ -126,6 +126,8 @@ pub trait Store:
     + ProductStore
     + DocumentStore
     + InboxStore
+    + TaskStore
+    + CollabStore
 {
 }
 
@@ -151,6 +153,8 @@ impl<T> Store for T where
         + ProductStore
         + DocumentStore
         + InboxStore
+        + TaskStore
+        + CollabStore
 {
 }
 
@@ -205,9 +209,8 @@ pub trait ClientStore: Send + Sync {
     ) -> Result<()>;
     async fn get_contact(&self, id: Uuid) -> Result<Option<crate::domain::client::Contact>>;
     async fn list_contacts(&self, spec: &ListSpec) -> Result<Page<crate::domain::client::Contact>>;
-    /// The same page as [`Self::list_contacts`], each record as JSON text built by the
-    /// database (the API passes it through). Only for live records: the trash
-    /// (`spec.deleted`) goes through the typed list.
+    /// The same page as [`Self::list_contacts`], each record already written as JSON (its
+    /// JSON columns passed through as stored) for the API to send as it is.
     async fn list_contacts_json(&self, spec: &ListSpec) -> Result<crate::domain::page::RawPage>;
 
     async fn insert_company(
@@ -340,6 +343,10 @@ pub struct Notification {
     pub link: Option<String>,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
+    /// What the web UI needs to say it in the reader's language (names, times).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub params: Option<serde_json::Value>,
 }
 
 #[async_trait]
@@ -349,6 +356,18 @@ pub trait NotificationStore: Send + Sync {
     async fn count_unread(&self, user_id: Uuid) -> Result<i64>;
     /// Marks the user's notifications read (all when `ids` is empty).
     async fn mark_read(&self, user_id: Uuid, ids: &[Uuid], at: DateTime<Utc>) -> Result<u64>;
+    /// Adds a notification unless one with `dedupe_key` exists already (a job run twice, two
+    /// workers): `true` when it was added.
+    async fn insert_notification_once(&self, n: &Notification, dedupe_key: &str) -> Result<bool>;
+    /// A user's notification preferences (`null` when never set).
+    async fn notification_prefs(&self, user_id: Uuid) -> Result<Option<serde_json::Value>>;
+    async fn put_notification_prefs(
+        &self,
+        user_id: Uuid,
+        prefs: &serde_json::Value,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
 }
 
 /// The durable job queue.
@@ -938,4 +957,176 @@ pub trait InboxStore: Send + Sync {
     /// Active enrollments sending to this address.
     async fn active_enrollments_for(&self, address: &str) -> Result<Vec<Enrollment>>;
     async fn step_stats(&self, sequence_id: Uuid) -> Result<Vec<StepStats>>;
+}
+
+// ---------------- tasks, activities, comments, calendar feeds ----------------
+
+/// A notification to add with a change, optionally once per key.
+#[derive(Debug, Clone)]
+pub struct NotificationWrite {
+    pub notification: Notification,
+    pub dedupe_key: Option<String>,
+}
+
+/// One task written with its audit line, the jobs it queues (reminders) and the notifications
+/// it sends, in one transaction.
+#[derive(Debug, Clone)]
+pub struct TaskWrite {
+    pub task: crate::domain::task::Task,
+    /// `None` inserts; otherwise the version the stored row must have.
+    pub expected_version: Option<i64>,
+    pub jobs: Vec<crate::domain::job::Job>,
+    pub notifications: Vec<NotificationWrite>,
+    pub audit: AuditEntry,
+}
+
+/// A task list as the store runs it.
+#[derive(Debug, Clone)]
+pub struct TaskQuery {
+    /// Whose tasks the reader reaches by role (over the assignee); the reader's own tasks
+    /// (assigned to or created by `me`) are always in.
+    pub scope: crate::authz::Scope,
+    pub me: Uuid,
+    /// Ignore the scope: the reader may read the related record, and with it its tasks.
+    pub unscoped: bool,
+    pub assignees: Option<Vec<Uuid>>,
+    pub created_by: Option<Uuid>,
+    pub statuses: Vec<crate::domain::task::TaskStatus>,
+    /// Due from (inclusive) and before (exclusive).
+    pub due_from: Option<DateTime<Utc>>,
+    pub due_before: Option<DateTime<Utc>>,
+    /// Open and late at this instant.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub related: Option<crate::domain::task::Related>,
+    pub group_id: Option<Uuid>,
+    pub kinds: Vec<crate::domain::task::TaskKind>,
+    /// Folded words the title must contain.
+    pub terms: Vec<String>,
+    /// Sorted by `due_at` (tasks without one last), `created_at` or `updated_at`.
+    pub page: PageRequest,
+}
+
+#[async_trait]
+pub trait TaskStore: Send + Sync {
+    /// Writes tasks (and a new group task) in one transaction. `Conflict` when another task
+    /// already holds a place of a series (an occurrence completed twice).
+    async fn save_tasks(
+        &self,
+        writes: &[TaskWrite],
+        group: Option<(&crate::domain::task::TaskGroup, &AuditEntry)>,
+    ) -> Result<()>;
+    async fn get_task(&self, id: Uuid) -> Result<Option<crate::domain::task::Task>>;
+    async fn list_tasks(&self, q: &TaskQuery) -> Result<Page<crate::domain::task::Task>>;
+    async fn get_task_group(&self, id: Uuid) -> Result<Option<crate::domain::task::TaskGroup>>;
+    /// Newest first; only `created_by`'s when given.
+    async fn list_task_groups(
+        &self,
+        created_by: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::task::TaskGroup>>;
+    /// The copies of a group task.
+    async fn group_tasks(&self, group_id: Uuid) -> Result<Vec<crate::domain::task::Task>>;
+    /// Open, live deals that entered `stage_id` before `entered_before`.
+    async fn deals_in_stage_since(
+        &self,
+        stage_id: Uuid,
+        entered_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::deal::Deal>>;
+}
+
+/// A position in a timeline: newest first by time, then id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimelineCursor {
+    pub at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+/// A page of the events feed as the store runs it (audit lines, newest first).
+#[derive(Debug, Clone, Default)]
+pub struct FeedQuery {
+    /// Only changes made by these users (`None`: everyone's, the system's included).
+    pub actors: Option<Vec<Uuid>>,
+    pub entity_types: Vec<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// After this audit line (its id).
+    pub before: Option<Uuid>,
+    pub limit: u32,
+}
+
+/// A private calendar feed URL (only the hash of its token is kept).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct CalendarFeed {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// The first characters of the token, to tell feeds apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait CollabStore: Send + Sync {
+    /// Writes an activity; on insert also moves the clients' `last_contacted_at` forward to
+    /// its time (never back), in the same transaction.
+    async fn save_activity(
+        &self,
+        a: &crate::domain::activity::Activity,
+        expected_version: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn get_activity(&self, id: Uuid) -> Result<Option<crate::domain::activity::Activity>>;
+    /// The activities of a record (a contact's and a company's include those logged against
+    /// their deals and leads), newest first, before `before`.
+    async fn activities_of(
+        &self,
+        record: crate::domain::task::Related,
+        kinds: &[crate::domain::activity::ActivityKind],
+        before: Option<TimelineCursor>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::activity::Activity>>;
+    /// Activities logged by these users (all when `None`), newest first.
+    async fn activities_by(
+        &self,
+        creators: Option<&[Uuid]>,
+        before: Option<TimelineCursor>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::activity::Activity>>;
+    async fn save_comment(
+        &self,
+        c: &crate::domain::activity::Comment,
+        expected_version: Option<i64>,
+        notifications: &[NotificationWrite],
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn get_comment(&self, id: Uuid) -> Result<Option<crate::domain::activity::Comment>>;
+    /// Live comments of a record, newest first, before `before`.
+    async fn comments_of(
+        &self,
+        record: crate::domain::task::Related,
+        before: Option<TimelineCursor>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::activity::Comment>>;
+    /// Live tasks of a record, newest first by completion (else creation) time.
+    async fn tasks_of(
+        &self,
+        record: crate::domain::task::Related,
+        before: Option<TimelineCursor>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::task::Task>>;
+    /// Audit lines of a record, newest first, before `before`.
+    async fn audit_page_of(
+        &self,
+        entity_id: Uuid,
+        before: Option<TimelineCursor>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>>;
+    /// The events feed: audit lines newest first.
+    async fn feed(&self, q: &FeedQuery) -> Result<Vec<AuditEntry>>;
+    async fn insert_calendar_feed(&self, f: &CalendarFeed, token_hash: &str, audit: &AuditEntry) -> Result<()>;
+    async fn calendar_feeds(&self, user_id: Uuid) -> Result<Vec<CalendarFeed>>;
+    /// The live feed with this token hash.
+    async fn calendar_feed_by_hash(&self, token_hash: &str) -> Result<Option<CalendarFeed>>;
+    async fn revoke_calendar_feed(&self, id: Uuid, at: DateTime<Utc>, audit: &AuditEntry) -> Result<bool>;
 }

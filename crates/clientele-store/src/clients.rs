@@ -9,18 +9,18 @@ use clientele_core::domain::client::{
     Company, CompanyLink, Contact, Email, ImportantDate, Lifecycle, Phone, birthday_md, fold, names_similar, sort_key,
 };
 use clientele_core::domain::custom_field::FieldType;
-use clientele_core::domain::page::{Cursor, Page, RawPage, Sort};
+use clientele_core::domain::page::{Page, RawPage, Sort};
 use clientele_core::domain::phone::reversed_digits;
 use clientele_core::store::{ClientStore, ListSpec, PhoneQuery, SearchHit};
 use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::db::{Backend, Params, Tx};
+use crate::db::{AnyRow, Backend, Params, Tx};
 use crate::filter_sql::{FilterSql, scope_sql};
 use crate::keyset::{SortKind, after_cursor, finish, order_by};
 use crate::platform::{insert_audit, version_conflict};
-use crate::record_json;
+use crate::record_json::{CompanyWire, ContactWire, custom_fields_of};
 use crate::{SqlStore, args, db_err};
 
 const CONTACT_COLS: &str = "a.id, a.version, a.first_name, a.last_name, a.display_name, a.title, a.company_id, a.source, \
@@ -475,31 +475,25 @@ pub(crate) fn custom_cursor(fields: &serde_json::Map<String, Value>, sort: &Sort
 }
 
 impl SqlStore {
-    /// A list page with each record rendered as JSON by the database. Only the last row of
-    /// a page is decoded, to make the next page's cursor from its sort value.
-    async fn list_json<T: serde::de::DeserializeOwned>(
+    /// A list page of wire rows (JSON columns kept as text), each written out as JSON.
+    async fn list_json<T: AnyRow + serde::Serialize>(
         &self,
         table: &str,
-        cols: &[(&str, record_json::Col)],
+        cols: &str,
         spec: &ListSpec,
         key: impl Fn(&T) -> (Value, Uuid),
     ) -> Result<RawPage> {
         let mut p = Params::default();
-        let sql = self.list_sql(table, &record_json::object_sql(self.db.backend(), cols), spec, &mut p)?;
-        let mut rows: Vec<JsonRow> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("listing records"))?;
-        let limit = spec.page.limit as usize;
-        let has_more = rows.len() > limit;
-        rows.truncate(limit);
-        let next_cursor = match rows.last() {
-            Some(last) if has_more => {
-                let record: T = serde_json::from_str(&last.j)
-                    .map_err(|e| clientele_core::Error::Internal(anyhow::anyhow!("reading a listed record: {e}")))?;
-                let (v, id) = key(&record);
-                Some(Cursor { s: spec.page.sort.key(), v, id }.encode())
-            }
-            _ => None,
-        };
-        Ok(RawPage { data: rows.into_iter().map(|r| r.j).collect(), next_cursor })
+        let sql = self.list_sql(table, cols, spec, &mut p)?;
+        let rows: Vec<T> = self.db.fetch_all(&sql, p.0).await.map_err(db_err("listing records"))?;
+        let page = finish(rows, spec.page.limit, &spec.page.sort, key);
+        let data = page
+            .data
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| clientele_core::Error::Internal(anyhow::anyhow!("encoding a list page: {e}")))?;
+        Ok(RawPage { data, next_cursor: page.next_cursor })
     }
 
     fn list_sql(&self, table: &str, cols: &str, spec: &ListSpec, p: &mut Params) -> Result<String> {
@@ -536,11 +530,6 @@ fn cursor_value(sort: &Sort, name: &str, created: DateTime<Utc>, updated: DateTi
         "created_at" => json(&created),
         _ => json(&updated),
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct JsonRow {
-    j: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -690,8 +679,8 @@ impl ClientStore for SqlStore {
     }
 
     async fn list_contacts_json(&self, spec: &ListSpec) -> Result<RawPage> {
-        self.list_json::<Contact>("contacts", record_json::CONTACT, spec, |c| match spec.custom_sort {
-            Some(t) => (custom_cursor(&c.custom_fields, &spec.page.sort, t), c.id),
+        self.list_json::<ContactWire>("contacts", CONTACT_COLS, spec, |c| match spec.custom_sort {
+            Some(t) => (custom_cursor(&custom_fields_of(&c.custom_fields), &spec.page.sort, t), c.id),
             None => (cursor_value(&spec.page.sort, &c.display_name, c.created_at, c.updated_at), c.id),
         })
         .await
@@ -740,8 +729,8 @@ impl ClientStore for SqlStore {
     }
 
     async fn list_companies_json(&self, spec: &ListSpec) -> Result<RawPage> {
-        self.list_json::<Company>("companies", record_json::COMPANY, spec, |c| match spec.custom_sort {
-            Some(t) => (custom_cursor(&c.custom_fields, &spec.page.sort, t), c.id),
+        self.list_json::<CompanyWire>("companies", COMPANY_COLS, spec, |c| match spec.custom_sort {
+            Some(t) => (custom_cursor(&custom_fields_of(&c.custom_fields), &spec.page.sort, t), c.id),
             None => (cursor_value(&spec.page.sort, &c.name, c.created_at, c.updated_at), c.id),
         })
         .await

@@ -12,17 +12,19 @@ use crate::platform::escape_like;
 
 /// The records of `alias` (a table with `owner_id`) within `scope`.
 pub fn scope_sql(p: &mut Params, scope: &Scope, alias: &str) -> String {
+    scope_on(p, scope, &format!("{alias}.owner_id"))
+}
+
+/// The rows whose user column `col` (an owner, an assignee, an author) is within `scope`.
+pub fn scope_on(p: &mut Params, scope: &Scope, col: &str) -> String {
     match scope {
         Scope::All => "1 = 1".into(),
         Scope::Nothing => "1 = 0".into(),
-        Scope::Own(u) => format!("{alias}.owner_id = {}", p.push(*u)),
+        Scope::Own(u) => format!("{col} = {}", p.push(*u)),
         Scope::Teams { user, teams } => {
             let u = p.push(*user);
             let ts: Vec<String> = teams.iter().map(|t| p.push(*t)).collect();
-            format!(
-                "({alias}.owner_id = {u} OR {alias}.owner_id IN (SELECT id FROM users WHERE team_id IN ({})))",
-                ts.join(", ")
-            )
+            format!("({col} = {u} OR {col} IN (SELECT id FROM users WHERE team_id IN ({})))", ts.join(", "))
         }
     }
 }

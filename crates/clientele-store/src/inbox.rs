@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::clients::json;
 use crate::db::{Params, Tx};
-use crate::io_store::insert_job_in;
+use crate::io_store::enqueue_tx;
 use crate::platform::{insert_audit, version_conflict};
 use crate::{SqlStore, args, db_err};
 
@@ -595,7 +595,7 @@ impl InboxStore for SqlStore {
             .map_err(e())?;
         }
         if let Some(job) = &w.job {
-            insert_job_in(&mut tx, job).await?;
+            enqueue_tx(&mut tx, job).await?;
         }
         tx.commit().await.map_err(e())?;
         Ok(true)

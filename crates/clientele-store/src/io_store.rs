@@ -72,10 +72,7 @@ impl TryFrom<JobRow> for Job {
     }
 }
 
-fn insert_job_sql() -> String {
-    format!("INSERT INTO jobs ({JOB_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
-}
-
+/// A job's columns in `JOB_COLS` order.
 fn job_args(j: &Job) -> crate::db::Args {
     args![
         j.id,
@@ -96,10 +93,18 @@ fn job_args(j: &Job) -> crate::db::Args {
     ]
 }
 
-/// Queues a job inside the transaction of the change that needs it (its dedupe key must be
-/// new: the caller's change is new too).
-pub(crate) async fn insert_job_in(tx: &mut crate::db::Tx, j: &Job) -> Result<()> {
-    tx.execute(&insert_job_sql(), job_args(j)).await.map_err(db_err("queueing a job"))?;
+/// Queues a job inside the transaction of the change that wants it (a task's reminders). A
+/// job whose `dedupe_key` is taken already is not added again.
+pub(crate) async fn enqueue_tx(tx: &mut crate::db::Tx, j: &Job) -> Result<()> {
+    tx.execute(
+        &format!(
+            "INSERT INTO jobs ({JOB_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT DO NOTHING"
+        ),
+        job_args(j),
+    )
+    .await
+    .map_err(db_err("queueing a job"))?;
     Ok(())
 }
 
@@ -116,7 +121,15 @@ impl JobStore for SqlStore {
                 return Ok(id);
             }
         }
-        let r = self.db.execute(&insert_job_sql(), job_args(j)).await;
+        let r = self
+            .db
+            .execute(
+                &format!(
+                    "INSERT INTO jobs ({JOB_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                ),
+                job_args(j),
+            )
+            .await;
         match r {
             Ok(_) => Ok(j.id),
             // Lost a race on the same dedupe key: the other job stands.

@@ -3,6 +3,7 @@
 
 pub mod bulk_load;
 mod clients;
+mod collab;
 pub mod db;
 mod documents;
 mod filter_sql;
@@ -17,6 +18,7 @@ mod products;
 mod record_json;
 mod sessions;
 mod settings_store;
+mod tasks;
 pub mod testing;
 
 use std::fmt;

@@ -28,6 +28,11 @@ const SQLITE: &[Migration] = &[
     Migration { version: 5, name: "leads_products", sql: include_str!("../migrations/sqlite/0005_leads_products.sql") },
     Migration { version: 6, name: "documents", sql: include_str!("../migrations/sqlite/0006_documents.sql") },
     Migration { version: 7, name: "board_totals", sql: include_str!("../migrations/sqlite/0007_board_totals.sql") },
+    Migration {
+        version: 8,
+        name: "tasks_activities",
+        sql: include_str!("../migrations/sqlite/0008_tasks_activities.sql"),
+    },
     Migration { version: 10, name: "inbox", sql: include_str!("../migrations/sqlite/0010_inbox.sql") },
 ];
 const POSTGRES: &[Migration] = &[
@@ -46,6 +51,11 @@ const POSTGRES: &[Migration] = &[
     },
     Migration { version: 6, name: "documents", sql: include_str!("../migrations/postgres/0006_documents.sql") },
     Migration { version: 7, name: "board_totals", sql: include_str!("../migrations/postgres/0007_board_totals.sql") },
+    Migration {
+        version: 8,
+        name: "tasks_activities",
+        sql: include_str!("../migrations/postgres/0008_tasks_activities.sql"),
+    },
     Migration { version: 10, name: "inbox", sql: include_str!("../migrations/postgres/0010_inbox.sql") },
 ];
 

@@ -359,7 +359,7 @@ impl TeamStore for SqlStore {
 }
 
 #[derive(sqlx::FromRow)]
-struct AuditRow {
+pub(crate) struct AuditRow {
     id: Uuid,
     at: DateTime<Utc>,
     actor_id: Option<Uuid>,
@@ -368,6 +368,21 @@ struct AuditRow {
     entity_type: String,
     entity_id: Uuid,
     changes: Json<serde_json::Value>,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            id: r.id,
+            at: r.at,
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            changes: r.changes.0,
+        }
+    }
 }
 
 #[async_trait]
@@ -403,19 +418,7 @@ impl AuditStore for SqlStore {
         q.order_by(Alias::new("id"), if desc { Order::Desc } else { Order::Asc }).limit(u64::from(page.limit) + 1);
         let (sql, values) = self.db.build(&q);
         let rows: Vec<AuditRow> = self.db.fetch_all(&sql, values).await.map_err(db_err("reading the audit log"))?;
-        let entries = rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r.id,
-                at: r.at,
-                actor_id: r.actor_id,
-                actor_name: r.actor_name,
-                action: r.action,
-                entity_type: r.entity_type,
-                entity_id: r.entity_id,
-                changes: r.changes.0,
-            })
-            .collect();
+        let entries = rows.into_iter().map(AuditEntry::from).collect();
         Ok(finish(entries, page.limit, &page.sort, |e| (serde_json::Value::Null, e.id)))
     }
 
@@ -457,19 +460,7 @@ impl AuditStore for SqlStore {
             )
             .await
             .map_err(db_err("reading the audit log"))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r.id,
-                at: r.at,
-                actor_id: r.actor_id,
-                actor_name: r.actor_name,
-                action: r.action,
-                entity_type: r.entity_type,
-                entity_id: r.entity_id,
-                changes: r.changes.0,
-            })
-            .collect())
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {

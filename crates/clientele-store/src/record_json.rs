@@ -1,105 +1,76 @@
-//! Records rendered as JSON by the database itself, for list pages that the API passes
-//! through. Decoding some twenty columns per row and encoding the record again costs more
-//! than everything else a list request does; SQLite's `json_object` and PostgreSQL's
-//! `json_build_object` do it in one step inside the query.
+//! List rows for the JSON API: read from the same columns as the typed records, but with the
+//! JSON columns (phones, e-mails, address, dates, tags, custom fields) kept as the JSON text
+//! the database holds, written out as they are. Building the typed record and encoding it
+//! again (a `Vec<Phone>`, a map of custom fields... per row) is most of what a list page of
+//! 50 costs in Rust.
 //!
-//! The text must be the JSON that serialising the typed record gives (the same keys, values
-//! and formats, e.g. timestamps as `2026-01-02T03:04:05.123456Z`); the storage story compares
-//! the two for every kind of value on both backends.
+//! Each struct serialises exactly like its typed record (same keys in the same order, same
+//! formats); the storage story compares the two on both backends.
 
-use crate::db::Backend;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use uuid::Uuid;
 
-/// How one column becomes a JSON value.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Col {
-    /// A UUID (BLOB on SQLite, `uuid` on PostgreSQL) → its hyphenated lower-case text.
-    Uuid,
-    /// Text, numbers: as they are.
-    Plain,
-    /// A JSON column (text on SQLite, `jsonb` on PostgreSQL) → embedded as JSON.
-    Json,
-    /// A UTC timestamp → RFC 3339 with `Z`, 0, 3 or 6 fractional digits as chrono writes it.
-    Time,
+/// `Contact` with its JSON columns as text.
+#[derive(sqlx::FromRow, Serialize)]
+pub(crate) struct ContactWire {
+    pub id: Uuid,
+    pub version: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub display_name: String,
+    pub title: Option<String>,
+    pub company_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
+    pub source: Option<String>,
+    pub lifecycle: String,
+    pub phones: Box<RawValue>,
+    pub emails: Box<RawValue>,
+    pub address: Option<Box<RawValue>>,
+    pub important_dates: Box<RawValue>,
+    pub notes: Option<String>,
+    pub tags: Box<RawValue>,
+    pub custom_fields: Box<RawValue>,
+    pub last_contacted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<Uuid>,
 }
 
-/// `json_object('name', expr, ...)` for the columns of table alias `a`, as text.
-pub(crate) fn object_sql(backend: Backend, cols: &[(&str, Col)]) -> String {
-    let parts: Vec<String> =
-        cols.iter().map(|(name, kind)| format!("'{name}', {}", value_sql(backend, name, *kind))).collect();
-    match backend {
-        Backend::Sqlite => format!("json_object({}) AS j", parts.join(", ")),
-        Backend::Postgres => format!("json_build_object({})::text AS j", parts.join(", ")),
-    }
+/// `Company` with its JSON columns as text.
+#[derive(sqlx::FromRow, Serialize)]
+pub(crate) struct CompanyWire {
+    pub id: Uuid,
+    pub version: i64,
+    pub name: String,
+    pub legal_name: Option<String>,
+    pub tax_number: Option<String>,
+    pub website: Option<String>,
+    pub industry: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub source: Option<String>,
+    pub lifecycle: String,
+    pub phones: Box<RawValue>,
+    pub emails: Box<RawValue>,
+    pub address: Option<Box<RawValue>>,
+    pub important_dates: Box<RawValue>,
+    pub notes: Option<String>,
+    pub tags: Box<RawValue>,
+    pub custom_fields: Box<RawValue>,
+    pub last_contacted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<Uuid>,
 }
 
-fn value_sql(backend: Backend, name: &str, kind: Col) -> String {
-    let c = format!("a.{name}");
-    match (backend, kind) {
-        (_, Col::Plain) | (Backend::Postgres, Col::Uuid | Col::Json) => c,
-        (Backend::Sqlite, Col::Json) => format!("json({c})"),
-        (Backend::Sqlite, Col::Uuid) => format!(
-            "CASE WHEN {c} IS NULL THEN NULL ELSE lower(substr(hex({c}), 1, 8) || '-' || substr(hex({c}), 9, 4) || '-' || \
-             substr(hex({c}), 13, 4) || '-' || substr(hex({c}), 17, 4) || '-' || substr(hex({c}), 21)) END"
-        ),
-        // SQLite keeps timestamps as the RFC 3339 text sqlx writes (chrono's own digits,
-        // `+00:00`); only the zone is spelled differently in JSON.
-        (Backend::Sqlite, Col::Time) => format!("replace({c}, '+00:00', 'Z')"),
-        (Backend::Postgres, Col::Time) => {
-            let us = format!("(extract(microseconds FROM {c})::bigint % 1000000)");
-            format!(
-                "CASE WHEN {c} IS NULL THEN NULL ELSE to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || \
-                 CASE WHEN {us} = 0 THEN '' WHEN {us} % 1000 = 0 THEN '.' || lpad(({us} / 1000)::text, 3, '0') \
-                 ELSE '.' || lpad({us}::text, 6, '0') END || 'Z' END"
-            )
-        }
-    }
+/// The custom fields of a listed row, decoded only for the row a cursor is made from.
+pub(crate) fn custom_fields_of(raw: &RawValue) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::from_str(raw.get()).unwrap_or_default()
 }
-
-/// The keys of `Contact` in the order it serialises them (live records: no `deleted_at`
-/// or `merged_into`, which are left out when empty).
-pub(crate) const CONTACT: &[(&str, Col)] = &[
-    ("id", Col::Uuid),
-    ("version", Col::Plain),
-    ("first_name", Col::Plain),
-    ("last_name", Col::Plain),
-    ("display_name", Col::Plain),
-    ("title", Col::Plain),
-    ("company_id", Col::Uuid),
-    ("owner_id", Col::Uuid),
-    ("source", Col::Plain),
-    ("lifecycle", Col::Plain),
-    ("phones", Col::Json),
-    ("emails", Col::Json),
-    ("address", Col::Json),
-    ("important_dates", Col::Json),
-    ("notes", Col::Plain),
-    ("tags", Col::Json),
-    ("custom_fields", Col::Json),
-    ("last_contacted_at", Col::Time),
-    ("created_at", Col::Time),
-    ("updated_at", Col::Time),
-];
-
-/// The keys of `Company` in the order it serialises them (live records).
-pub(crate) const COMPANY: &[(&str, Col)] = &[
-    ("id", Col::Uuid),
-    ("version", Col::Plain),
-    ("name", Col::Plain),
-    ("legal_name", Col::Plain),
-    ("tax_number", Col::Plain),
-    ("website", Col::Plain),
-    ("industry", Col::Plain),
-    ("owner_id", Col::Uuid),
-    ("source", Col::Plain),
-    ("lifecycle", Col::Plain),
-    ("phones", Col::Json),
-    ("emails", Col::Json),
-    ("address", Col::Json),
-    ("important_dates", Col::Json),
-    ("notes", Col::Plain),
-    ("tags", Col::Json),
-    ("custom_fields", Col::Json),
-    ("last_contacted_at", Col::Time),
-    ("created_at", Col::Time),
-    ("updated_at", Col::Time),
-];

@@ -275,6 +275,35 @@ struct NotificationRow {
     link: Option<String>,
     created_at: DateTime<Utc>,
     read_at: Option<DateTime<Utc>>,
+    params: Option<Json<Value>>,
+}
+
+const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, user_id, kind, title, body, link, created_at, read_at, params, dedupe_key) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING";
+
+fn notification_args(n: &Notification, dedupe_key: Option<&str>) -> crate::db::Args {
+    args![
+        n.id,
+        n.user_id,
+        n.kind.clone(),
+        n.title.clone(),
+        n.body.clone(),
+        n.link.clone(),
+        n.created_at,
+        n.read_at,
+        n.params.clone(),
+        dedupe_key.map(str::to_owned)
+    ]
+}
+
+/// Adds a notification inside a transaction; `false` when its key was taken already.
+pub(crate) async fn insert_notification_tx(
+    tx: &mut crate::db::Tx,
+    n: &Notification,
+    dedupe_key: Option<&str>,
+) -> Result<bool> {
+    let n = tx.execute(INSERT_NOTIFICATION, notification_args(n, dedupe_key)).await.map_err(db_err("notifying"))?;
+    Ok(n == 1)
 }
 
 #[async_trait]
@@ -285,12 +314,7 @@ impl NotificationStore for SqlStore {
         }
         let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
         for n in list {
-            tx.execute(
-                "INSERT INTO notifications (id, user_id, kind, title, body, link, created_at, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                args![n.id, n.user_id, n.kind.clone(), n.title.clone(), n.body.clone(), n.link.clone(), n.created_at, n.read_at],
-            )
-            .await
-            .map_err(db_err("notifying"))?;
+            insert_notification_tx(&mut tx, n, None).await?;
         }
         tx.commit().await.map_err(db_err("committing"))?;
         Ok(())
@@ -298,7 +322,7 @@ impl NotificationStore for SqlStore {
 
     async fn list_notifications(&self, user_id: Uuid, unread_only: bool, limit: u32) -> Result<Vec<Notification>> {
         let sql = format!(
-            "SELECT id, user_id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 {} \
+            "SELECT id, user_id, kind, title, body, link, created_at, read_at, params FROM notifications WHERE user_id = $1 {} \
              ORDER BY id DESC LIMIT $2",
             if unread_only { "AND read_at IS NULL" } else { "" }
         );
@@ -315,6 +339,7 @@ impl NotificationStore for SqlStore {
                 link: r.link,
                 created_at: r.created_at,
                 read_at: r.read_at,
+                params: r.params.map(|p| p.0),
             })
             .collect())
     }
@@ -336,5 +361,43 @@ impl NotificationStore for SqlStore {
             sql.push_str(&format!(" AND id IN ({})", list.join(", ")));
         }
         self.db.execute(&sql, p.0).await.map_err(db_err("marking notifications read"))
+    }
+
+    async fn insert_notification_once(&self, n: &Notification, dedupe_key: &str) -> Result<bool> {
+        let added = self
+            .db
+            .execute(INSERT_NOTIFICATION, notification_args(n, Some(dedupe_key)))
+            .await
+            .map_err(db_err("notifying"))?;
+        Ok(added == 1)
+    }
+
+    async fn notification_prefs(&self, user_id: Uuid) -> Result<Option<Value>> {
+        let row: Option<(Json<Value>,)> = self
+            .db
+            .fetch_optional("SELECT prefs FROM notification_prefs WHERE user_id = $1", args![user_id])
+            .await
+            .map_err(db_err("reading notification preferences"))?;
+        Ok(row.map(|(p,)| p.0))
+    }
+
+    async fn put_notification_prefs(
+        &self,
+        user_id: Uuid,
+        prefs: &Value,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
+        tx.execute(
+            "INSERT INTO notification_prefs (user_id, prefs, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET prefs = excluded.prefs, updated_at = excluded.updated_at",
+            args![user_id, prefs.clone(), at],
+        )
+        .await
+        .map_err(db_err("saving notification preferences"))?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err("committing"))?;
+        Ok(())
     }
 }

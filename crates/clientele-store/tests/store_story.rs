@@ -450,7 +450,7 @@ mod client_base {
     }
 
     story!(json_pages_equal_typed_pages);
-    /// The API's list pages come from the database as JSON text: every record must be the
+    /// The API's list pages pass the stored JSON columns through: every record must be the
     /// JSON that the typed record serialises to, and the cursors the same, on both backends.
     async fn json_pages_equal_typed_pages(s: SqlStore, _db: &TestDb) {
         use chrono::TimeZone;
@@ -547,6 +547,19 @@ mod client_base {
         let raw_json: Vec<serde_json::Value> = raw.data.iter().map(|t| serde_json::from_str(t).unwrap()).collect();
         assert_eq!(raw_json.len(), 2);
         assert_eq!(raw_json, typed_json, "companies");
+        // The trash: deleted records carry `deleted_at`.
+        let mut gone = s.get_contact(ids[1]).await.unwrap().unwrap();
+        gone.deleted_at = Some(base + Duration::microseconds(250));
+        gone.version = 2;
+        s.update_contact(&gone, 1, "", &audit("contact", gone.id, "delete")).await.unwrap();
+        let mut trash = spec(Scope::All, None, &defs, &[]);
+        trash.deleted = true;
+        let raw = s.list_contacts_json(&trash).await.unwrap();
+        let typed = s.list_contacts(&trash).await.unwrap();
+        assert_eq!(raw.data.len(), 1);
+        let one: serde_json::Value = serde_json::from_str(&raw.data[0]).unwrap();
+        assert_eq!(one, serde_json::to_value(&typed.data[0]).unwrap());
+        assert!(one["deleted_at"].is_string());
         let searched = spec(Scope::All, Some(json!({"field": "tags", "op": "has", "value": "vip"})), &defs, &["федо"]);
         let raw = s.list_contacts_json(&searched).await.unwrap();
         assert_eq!(raw.data.len(), 1);
@@ -683,6 +696,7 @@ mod client_base {
             link: None,
             created_at: now(),
             read_at: None,
+            params: None,
         };
         s.insert_notifications(&[n.clone(), Notification { id: new_id(), ..n.clone() }]).await.unwrap();
         assert_eq!(s.count_unread(me).await.unwrap(), 2);
@@ -1653,6 +1667,251 @@ mod documents {
         assert_eq!(s.deal_payments(d.id, "EUR").await.unwrap()[0].invoice_id, Some(x.id));
         let got = s.get_document(x.id).await.unwrap().unwrap();
         assert_eq!((got.status, got.paid.as_str(), got.number.as_str()), (DocStatus::Paid, "3600.00", "INV-2026-0001"));
+    }
+}
+
+// ---------------- tasks, notifications once, activities, the timeline, calendar feeds
+
+mod collaboration {
+    use clientele_core::authz::Scope;
+    use clientele_core::domain::activity::{Activity, ActivityKind};
+    use clientele_core::domain::page::PageRequest;
+    use clientele_core::domain::task::{self, Related, RelatedType, TaskStatus};
+    use clientele_core::domain::{new_id, now};
+    use clientele_core::store::{
+        CalendarFeed, ClientStore, CollabStore, FeedQuery, Notification, NotificationStore, TaskQuery, TaskStore,
+        TaskWrite, TimelineCursor, UserStore,
+    };
+    use clientele_store::SqlStore;
+    use clientele_store::testing::TestDb;
+
+    use super::{audit, user};
+
+    fn query(me: uuid::Uuid) -> TaskQuery {
+        TaskQuery {
+            scope: Scope::Own(me),
+            me,
+            unscoped: false,
+            assignees: None,
+            created_by: None,
+            statuses: vec![],
+            due_from: None,
+            due_before: None,
+            overdue_at: None,
+            related: None,
+            group_id: None,
+            kinds: vec![],
+            terms: vec![],
+            page: PageRequest::parse(Some(10), None, Some("due_at"), &["due_at"], "due_at").unwrap(),
+        }
+    }
+
+    story!(tasks_series_places_and_lists);
+    async fn tasks_series_places_and_lists(s: SqlStore, _db: &TestDb) {
+        let me = user("t1@example.com", "Tess", clientele_core::domain::user::Role::Manager);
+        let other = user("t2@example.com", "Otto", clientele_core::domain::user::Role::Manager);
+        for u in [&me, &other] {
+            s.insert_user(u, &audit("user", u.user.id, "create")).await.unwrap();
+        }
+        let (me, other) = (me.user.id, other.user.id);
+        let at = now();
+        let mk = |title: &str, assignee, due: Option<chrono::DateTime<chrono::Utc>>| {
+            let mut t = task::blank(new_id(), assignee, Some(me), "Europe/Sofia", at);
+            t.title = title.into();
+            t.due_at = due;
+            t
+        };
+        let late = mk("late", me, Some(at - chrono::Duration::hours(2)));
+        let mut day = mk("today all day", me, Some(at - chrono::Duration::hours(2)));
+        day.all_day = true;
+        let none = mk("undated", me, None);
+        let theirs = mk("theirs", other, Some(at));
+        let mut foreign = mk("foreign", other, Some(at));
+        foreign.created_by = Some(other);
+        let writes: Vec<TaskWrite> = [&late, &day, &none, &theirs, &foreign]
+            .into_iter()
+            .map(|t| TaskWrite {
+                task: t.clone(),
+                expected_version: None,
+                jobs: vec![],
+                notifications: vec![],
+                audit: audit("task", t.id, "create"),
+            })
+            .collect();
+        s.save_tasks(&writes, None).await.unwrap();
+        let titles =
+            |p: clientele_core::domain::page::Page<task::Task>| p.data.into_iter().map(|t| t.title).collect::<Vec<_>>();
+        // Mine (assigned to or created by me), undated last; a colleague's own task is out of reach.
+        let all = titles(s.list_tasks(&query(me)).await.unwrap());
+        assert_eq!(all, ["late", "today all day", "theirs", "undated"]);
+        // Overdue: the timed one only (an all-day task is late once its day is over).
+        let q = TaskQuery { overdue_at: Some(at), ..query(me) };
+        assert_eq!(titles(s.list_tasks(&q).await.unwrap()), ["late"]);
+        let q = TaskQuery { overdue_at: Some(at + chrono::Duration::days(1)), assignees: Some(vec![me]), ..query(me) };
+        assert_eq!(titles(s.list_tasks(&q).await.unwrap()), ["late", "today all day"]);
+        // One task per place in a series.
+        let mut first = mk("series", me, Some(at));
+        first.series_id = Some(first.id);
+        first.occurrence = 1;
+        let mut twin = first.clone();
+        twin.id = new_id();
+        let w = |t: &task::Task| TaskWrite {
+            task: t.clone(),
+            expected_version: None,
+            jobs: vec![],
+            notifications: vec![],
+            audit: audit("task", t.id, "create"),
+        };
+        s.save_tasks(&[w(&first)], None).await.unwrap();
+        assert!(matches!(s.save_tasks(&[w(&twin)], None).await, Err(clientele_core::Error::Conflict { .. })));
+        assert!(s.get_task(twin.id).await.unwrap().is_none(), "nothing half-written");
+        // Optimistic versions.
+        let mut done = late.clone();
+        done.status = TaskStatus::Done;
+        done.version = 2;
+        let stale = TaskWrite {
+            task: done.clone(),
+            expected_version: Some(5),
+            jobs: vec![],
+            notifications: vec![],
+            audit: audit("task", late.id, "complete"),
+        };
+        assert!(matches!(
+            s.save_tasks(&[stale], None).await,
+            Err(clientele_core::Error::PreconditionFailed { current: 1 })
+        ));
+        let ok = TaskWrite {
+            task: done,
+            expected_version: Some(1),
+            jobs: vec![],
+            notifications: vec![],
+            audit: audit("task", late.id, "complete"),
+        };
+        s.save_tasks(&[ok], None).await.unwrap();
+        assert_eq!(s.get_task(late.id).await.unwrap().unwrap().status, TaskStatus::Done);
+    }
+
+    story!(notifications_once_and_preferences);
+    async fn notifications_once_and_preferences(s: SqlStore, _db: &TestDb) {
+        let u = user("n@example.com", "Nia", clientele_core::domain::user::Role::Manager);
+        s.insert_user(&u, &audit("user", u.user.id, "create")).await.unwrap();
+        let n = Notification {
+            id: new_id(),
+            user_id: u.user.id,
+            kind: "task_reminder".into(),
+            title: "Reminder".into(),
+            body: None,
+            link: None,
+            created_at: now(),
+            read_at: None,
+            params: Some(serde_json::json!({"task": "x"})),
+        };
+        assert!(s.insert_notification_once(&n, "reminder:1").await.unwrap());
+        assert!(!s.insert_notification_once(&Notification { id: new_id(), ..n.clone() }, "reminder:1").await.unwrap());
+        assert!(s.insert_notification_once(&Notification { id: new_id(), ..n.clone() }, "reminder:2").await.unwrap());
+        let list = s.list_notifications(u.user.id, false, 10).await.unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].params, Some(serde_json::json!({"task": "x"})));
+        assert_eq!(s.notification_prefs(u.user.id).await.unwrap(), None);
+        let prefs = serde_json::json!({"kinds": {"mentioned": {"in_app": false, "email": false}}});
+        s.put_notification_prefs(u.user.id, &prefs, now(), &audit("notification_prefs", u.user.id, "update"))
+            .await
+            .unwrap();
+        s.put_notification_prefs(u.user.id, &prefs, now(), &audit("notification_prefs", u.user.id, "update"))
+            .await
+            .unwrap();
+        assert_eq!(s.notification_prefs(u.user.id).await.unwrap(), Some(prefs));
+    }
+
+    story!(activities_move_last_contact_and_the_timeline_pages);
+    async fn activities_move_last_contact_and_the_timeline_pages(s: SqlStore, _db: &TestDb) {
+        let at = now();
+        let meta = clientele_core::domain::client::RecordMeta {
+            id: new_id(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+            merged_into: None,
+        };
+        let mut p = clientele_core::error::Problems::new();
+        let c = clientele_core::domain::client::ContactInput { first_name: Some("Lia".into()), ..Default::default() }
+            .validate(meta, None, None, &[], &mut p);
+        s.insert_contact(&c, "lia", None, &audit("contact", c.id, "create")).await.unwrap();
+        let record = Related { kind: RelatedType::Contact, id: c.id };
+        let act = |kind: ActivityKind, mins: i64| Activity {
+            id: new_id(),
+            version: 1,
+            kind,
+            direction: None,
+            subject: Some(format!("{} {mins}", kind.as_str())),
+            body: None,
+            occurred_at: at - chrono::Duration::minutes(mins),
+            duration_seconds: None,
+            result: None,
+            recording_url: None,
+            related: record,
+            contact_id: Some(c.id),
+            company_id: None,
+            created_by: None,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+        };
+        let call = act(ActivityKind::Call, 30);
+        let note = act(ActivityKind::Note, 5);
+        let older = act(ActivityKind::Email, 90);
+        for a in [&call, &note, &older] {
+            s.save_activity(a, None, &audit("activity", a.id, "create")).await.unwrap();
+        }
+        // The call set the last contact; the older e-mail left it; the note does not count.
+        assert_eq!(s.get_contact(c.id).await.unwrap().unwrap().last_contacted_at, Some(call.occurred_at));
+        let all = s.activities_of(record, &[], None, 10).await.unwrap();
+        assert_eq!(all.iter().map(|a| a.id).collect::<Vec<_>>(), [note.id, call.id, older.id]);
+        let page2 =
+            s.activities_of(record, &[], Some(TimelineCursor { at: note.occurred_at, id: note.id }), 10).await.unwrap();
+        assert_eq!(page2.len(), 2);
+        assert_eq!(s.activities_of(record, &[ActivityKind::Call], None, 10).await.unwrap().len(), 1);
+        let audits = s.audit_page_of(c.id, None, 10).await.unwrap();
+        assert_eq!(audits.len(), 1);
+        let feed = s
+            .feed(&FeedQuery { entity_types: vec!["activity".into()], limit: 2, ..FeedQuery::default() })
+            .await
+            .unwrap();
+        assert_eq!(feed.len(), 2);
+        let rest = s
+            .feed(&FeedQuery {
+                entity_types: vec!["activity".into()],
+                limit: 10,
+                before: Some(feed[1].id),
+                ..FeedQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(rest.len(), 1);
+        assert!(
+            s.feed(&FeedQuery { actors: Some(vec![]), limit: 10, ..FeedQuery::default() }).await.unwrap().is_empty()
+        );
+    }
+
+    story!(calendar_feeds_by_hash_until_revoked);
+    async fn calendar_feeds_by_hash_until_revoked(s: SqlStore, _db: &TestDb) {
+        let u = user("f@example.com", "Fay", clientele_core::domain::user::Role::Manager);
+        s.insert_user(&u, &audit("user", u.user.id, "create")).await.unwrap();
+        let f = CalendarFeed {
+            id: new_id(),
+            user_id: u.user.id,
+            prefix: "cal_abc".into(),
+            created_at: now(),
+            revoked_at: None,
+        };
+        s.insert_calendar_feed(&f, "hash-1", &audit("calendar_feed", f.id, "create")).await.unwrap();
+        assert_eq!(s.calendar_feed_by_hash("hash-1").await.unwrap().map(|x| x.id), Some(f.id));
+        assert!(s.calendar_feed_by_hash("hash-2").await.unwrap().is_none());
+        assert!(s.revoke_calendar_feed(f.id, now(), &audit("calendar_feed", f.id, "revoke")).await.unwrap());
+        assert!(!s.revoke_calendar_feed(f.id, now(), &audit("calendar_feed", f.id, "revoke")).await.unwrap());
+        assert!(s.calendar_feed_by_hash("hash-1").await.unwrap().is_none());
+        assert!(s.calendar_feeds(u.user.id).await.unwrap()[0].revoked_at.is_some());
     }
 }
 

@@ -385,6 +385,142 @@
     ev.preventDefault();
     dialog.close(b.value);
   });
+  // ---- Calendar: positions from data attributes (the CSP allows no inline styles), drag a
+  // task to another time or day, or move it with Alt+arrows; the move is saved at once. ----
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function parseLocal(s) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(s || "");
+    return m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0))) : null;
+  }
+  function fmtLocal(d, withTime) {
+    var day = d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate());
+    return withTime ? day + "T" + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) : day;
+  }
+
+  function layoutCalendar(root) {
+    (root || document).querySelectorAll("[data-top]").forEach(function (el) { el.style.top = el.getAttribute("data-top") + "px"; });
+    (root || document).querySelectorAll("[data-height]").forEach(function (el) { el.style.height = el.getAttribute("data-height") + "px"; });
+    (root || document).querySelectorAll("[data-pct]").forEach(function (el) { el.style.width = el.getAttribute("data-pct") + "%"; });
+    var cal = document.querySelector("[data-calendar]");
+    if (cal) {
+      cal.classList.add("cal-positioned");
+      var sc = cal.querySelector("[data-cal-scroll]");
+      if (sc && !sc.getAttribute("data-scrolled")) { sc.setAttribute("data-scrolled", "1"); sc.scrollTop = 7 * 48; }
+    }
+  }
+
+  function reloadCalendar(message) {
+    fetch(window.location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var fresh = doc.querySelector("[data-calendar]");
+      var cal = document.querySelector("[data-calendar]");
+      if (fresh && cal) {
+        var sc = cal.querySelector("[data-cal-scroll]");
+        var top = sc ? sc.scrollTop : 0;
+        cal.replaceWith(fresh);
+        layoutCalendar(fresh);
+        var nsc = fresh.querySelector("[data-cal-scroll]");
+        if (nsc) { nsc.setAttribute("data-scrolled", "1"); nsc.scrollTop = top; }
+      }
+      if (message) toast("ok", message);
+    });
+  }
+
+  function moveTask(cal, ev, to) {
+    var body = new URLSearchParams();
+    body.set("task_id", ev.getAttribute("data-task"));
+    body.set("version", ev.getAttribute("data-version"));
+    body.set("to", to);
+    ev.classList.add("saving");
+    fetch("/calendar/move", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": cal.getAttribute("data-csrf") },
+      body: body.toString()
+    }).then(function (r) {
+      return r.json().then(function (j) { return { ok: r.ok, data: j }; }, function () { return { ok: false, data: {} }; });
+    }).then(function (res) {
+      if (!res.ok) { toast("error", (res.data && res.data.error) || cal.getAttribute("data-refused")); reloadCalendar(); return; }
+      reloadCalendar(cal.getAttribute("data-moved"));
+    }).catch(function () { toast("error", cal.getAttribute("data-refused")); });
+  }
+
+  // Where a task dropped on `slot` starts: a slot with a time gives it; a day keeps the task's
+  // time of day (an all-day task takes the date).
+  function targetTime(ev, slot) {
+    var s = slot.getAttribute("data-slot");
+    if (s.indexOf("T") > 0) return s;
+    var start = ev.getAttribute("data-start") || "";
+    var allDay = !/T\d\d:\d\d/.test(start) || closest(ev, ".cal-allday") || !ev.querySelector(".cal-time") || !ev.querySelector(".cal-time").textContent.trim();
+    return allDay ? s : s + "T" + start.substr(11, 5);
+  }
+
+  var drag = null;
+  // The browser's own dragging of links would take the pointer away.
+  document.addEventListener("dragstart", function (e) {
+    if (closest(e.target, ".cal-event")) e.preventDefault();
+  });
+  document.addEventListener("pointerdown", function (e) {
+    var ev = closest(e.target, ".cal-event[data-draggable]");
+    if (!ev || e.button !== 0) return;
+    drag = { ev: ev, x: e.clientX, y: e.clientY, moving: false, ghost: null, over: null };
+  });
+  document.addEventListener("pointermove", function (e) {
+    if (!drag) return;
+    if (!drag.moving && Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) < 5) return;
+    if (!drag.moving) {
+      drag.moving = true;
+      var r = drag.ev.getBoundingClientRect();
+      drag.ghost = drag.ev.cloneNode(true);
+      drag.ghost.classList.add("cal-ghost");
+      drag.ghost.style.width = r.width + "px";
+      drag.ghost.style.height = Math.min(r.height, 60) + "px";
+      document.body.appendChild(drag.ghost);
+      drag.ev.classList.add("dragging");
+    }
+    e.preventDefault();
+    drag.ghost.style.left = (e.clientX + 6) + "px";
+    drag.ghost.style.top = (e.clientY + 6) + "px";
+    var under = document.elementFromPoint(e.clientX, e.clientY);
+    var slot = under && closest(under, "[data-slot]");
+    if (drag.over && drag.over !== slot) drag.over.classList.remove("drop-target");
+    if (slot) slot.classList.add("drop-target");
+    drag.over = slot;
+  });
+  document.addEventListener("pointerup", function () {
+    if (!drag) return;
+    var d = drag;
+    drag = null;
+    if (!d.moving) return;
+    if (d.ghost) d.ghost.remove();
+    d.ev.classList.remove("dragging");
+    if (d.over) d.over.classList.remove("drop-target");
+    // The click that follows a drag does not open the task.
+    d.ev.setAttribute("data-dragged", "1");
+    setTimeout(function () { d.ev.removeAttribute("data-dragged"); }, 400);
+    var cal = closest(d.ev, "[data-calendar]");
+    if (d.over && cal) moveTask(cal, d.ev, targetTime(d.ev, d.over));
+  });
+  document.addEventListener("click", function (e) {
+    var ev = closest(e.target, ".cal-event[data-dragged]");
+    if (ev) { e.preventDefault(); e.stopPropagation(); }
+  }, true);
+  document.addEventListener("keydown", function (e) {
+    var ev = closest(e.target, ".cal-event[data-draggable]");
+    if (!ev || !e.altKey) return;
+    var cal = closest(ev, "[data-calendar]");
+    var start = parseLocal(ev.getAttribute("data-start"));
+    if (!cal || !start) return;
+    var view = cal.getAttribute("data-view");
+    var timed = !!(ev.querySelector(".cal-time") && ev.querySelector(".cal-time").textContent.trim());
+    var minutes = { ArrowLeft: -1440, ArrowRight: 1440, ArrowUp: view === "month" ? -10080 : -30, ArrowDown: view === "month" ? 10080 : 30 }[e.key];
+    if (!minutes) return;
+    if (!timed && Math.abs(minutes) < 1440) return;
+    e.preventDefault();
+    moveTask(cal, ev, fmtLocal(new Date(start.getTime() + minutes * 60000), timed));
+  });
+  document.addEventListener("DOMContentLoaded", function () { layoutCalendar(); });
+  document.addEventListener("htmx:afterSettle", function () { layoutCalendar(); });
 })();
 
 // Inbox: a sent answer clears its form; the thread stays scrolled to the newest message.

@@ -184,6 +184,7 @@ async fn serve(mut cfg: Config) -> anyhow::Result<()> {
             demo::generate_clients(&services, &store, 300, &cfg.default_region, 2026).await?;
         }
         demo::generate_deals(&services, 60).await?;
+        demo::generate_activity(&services, 40).await?;
     } else if services.count_users().await? == 0 {
         let password = random_password();
         let email = "admin@clientele.test";

@@ -329,3 +329,63 @@ pub async fn seed_catalogue(services: &Services) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Tasks, calls and comments on the demo deals (some tasks overdue, some today, some ahead),
+/// so the task list, the calendar and the cards' timelines have something to show. Does
+/// nothing when tasks exist already.
+pub async fn generate_activity(services: &Services, count: usize) -> anyhow::Result<usize> {
+    use clientele_core::domain::activity::ActivityInput;
+    use clientele_core::domain::task::{Related, RelatedType, TaskInput};
+    use clientele_core::service::{CommentRequest, ListRequest, TaskListRequest};
+
+    let actor = Actor::system("demo");
+    if !services.list_tasks(&actor, &TaskListRequest { limit: Some(1), ..Default::default() }).await?.data.is_empty() {
+        return Ok(0);
+    }
+    let deals = services.list_deals(&actor, &ListRequest { limit: Some(200), ..Default::default() }).await?.data;
+    let now = chrono::Utc::now();
+    let mut made = 0;
+    for (i, d) in deals.iter().filter(|d| d.owner_id.is_some()).take(count).enumerate() {
+        let related = Some(Related { kind: RelatedType::Deal, id: d.id });
+        let call = ActivityInput {
+            kind: Some("call".into()),
+            direction: Some(if i % 3 == 0 { "inbound" } else { "outbound" }.into()),
+            result: Some(["connected", "no_answer", "connected", "voicemail"][i % 4].into()),
+            duration_seconds: Some(60 + (i as i32 * 47) % 900),
+            subject: Some(
+                ["Discussed the offer", "Asked about delivery dates", "Follow-up on the quote", "Price question"]
+                    [i % 4]
+                    .into(),
+            ),
+            occurred_at: Some((now - chrono::Duration::hours(2 + (i as i64 * 5) % 200)).to_rfc3339()),
+            related,
+            ..Default::default()
+        };
+        services.log_activity(&actor, call).await?;
+        // Due from three days ago to ten days ahead, in working hours.
+        let day = now.date_naive() + chrono::Duration::days((i as i64 % 14) - 3);
+        let due = format!("{}T{:02}:{}", day, 9 + i % 8, if i % 2 == 0 { "00" } else { "30" });
+        let task = TaskInput {
+            title: Some(
+                ["Call back about the offer", "Send the quote", "Meeting: contract review", "Prepare the invoice"]
+                    [i % 4]
+                    .into(),
+            ),
+            kind: Some(["call", "email", "meeting", "todo"][i % 4].into()),
+            due_at: Some(due),
+            duration_minutes: Some(if i % 4 == 2 { 60 } else { 30 }),
+            reminders: Some(vec![15]),
+            assignee_id: d.owner_id,
+            related,
+            ..Default::default()
+        };
+        services.create_task(&actor, task).await?;
+        if i % 3 == 0 {
+            let body =
+                "The client asked for **net 30** payment terms.\n- check with finance\n- update the quote".to_owned();
+            services.add_comment(&actor, CommentRequest { related, body }).await?;
+        }
+        made += 1;
+    }
+    Ok(made)
+}

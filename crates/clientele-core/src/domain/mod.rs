@@ -1,5 +1,6 @@
 //! Pure domain types: values that can only hold valid data, and business rules. No I/O.
 
+pub mod activity;
 pub mod audit;
 pub mod auth;
 pub mod client;
@@ -9,6 +10,7 @@ pub mod document;
 pub mod email;
 pub mod export;
 pub mod filter;
+pub mod ical;
 pub mod import;
 pub mod import_map;
 pub mod inbox;
@@ -18,9 +20,12 @@ pub mod money;
 pub mod page;
 pub mod phone;
 pub mod product;
+pub mod recurrence;
 pub mod secret;
+pub mod task;
 pub mod team;
 pub mod user;
+pub mod zone;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;

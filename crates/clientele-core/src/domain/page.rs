@@ -24,8 +24,8 @@ impl<T> Page<T> {
     }
 }
 
-/// A page whose records are JSON text already, as the database wrote them, for the API to
-/// pass through without decoding and re-encoding every row. Each element of `data` is one
+/// A page whose records are JSON text already, for the API to send without building typed
+/// records first. Each element of `data` is one
 /// record's JSON object, equal (as JSON) to what serialising the typed record gives; the
 /// store's tests hold both paths to that.
 #[derive(Debug, Clone, Default)]

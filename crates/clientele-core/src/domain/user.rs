@@ -116,20 +116,10 @@ pub fn parse_locale(field: &str, input: &str) -> Result<Option<String>, FieldErr
     }
 }
 
-/// An IANA time zone name such as `Europe/Sofia`, or `UTC`. The full database check comes
-/// with calendar support; this keeps obvious garbage out.
+/// An IANA time zone name such as `Europe/Sofia`, or `UTC` (empty means UTC), checked
+/// against the time zone database.
 pub fn parse_time_zone(field: &str, input: &str) -> Result<String, FieldError> {
-    let s = input.trim();
-    if s.is_empty() {
-        return Ok("UTC".to_owned());
-    }
-    let valid_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
-    let shaped = s == "UTC" || (s.contains('/') && !s.starts_with('/') && !s.ends_with('/'));
-    if valid_chars && shaped && s.len() <= 64 {
-        Ok(s.to_owned())
-    } else {
-        Err(FieldError::new(field, format!("`{s}` is not a time zone name like Europe/Paris or UTC")))
-    }
+    super::zone::parse_zone(field, input).map(|z| z.name().to_owned())
 }
 
 #[cfg(test)]

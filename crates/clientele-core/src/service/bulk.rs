@@ -177,8 +177,8 @@ impl Services {
             };
             // The deals' list lives beside the board.
             let list = if entity == "deal" { "deals/list" } else { what };
-            self.store
-                .insert_notifications(&[Notification {
+            let wanted = self
+                .wanted(vec![Notification {
                     id: new_id(),
                     user_id: owner_id,
                     kind: "client_transferred".into(),
@@ -187,8 +187,10 @@ impl Services {
                     link: Some(format!("/{list}?filter={}", crate::domain::filter::owner_me_filter())),
                     created_at: now(),
                     read_at: None,
+                    params: None,
                 }])
                 .await?;
+            self.store.insert_notifications(&wanted).await?;
         }
         Ok(result)
     }

@@ -8,13 +8,14 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Services;
-use super::inbox::Incoming;
+use super::inbox::{Incoming, TimelineEntry};
 use crate::authz::{Action, Actor, Area, check_area};
 use crate::comms::{CallEvent, InboundRequest, SendError};
+use crate::domain::activity::{ActivityKind, CallResult};
 use crate::domain::inbox::{Call, CallStatus, Channel, ChannelKind, Direction};
+use crate::domain::task::{Related, RelatedType, TaskInput};
 use crate::domain::{new_id, now};
 use crate::error::{Error, Result};
-use crate::store::Notification;
 
 /// A call with the names the screen pop shows.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -137,32 +138,64 @@ impl Services {
         call.version += 1;
         call.updated_at = now();
         self.store.save_call(&call, insert).await?;
+        let finished = matches!(call.status, CallStatus::Missed | CallStatus::Ended)
+            && !matches!(before, CallStatus::Missed | CallStatus::Ended);
+        if finished {
+            let entry = TimelineEntry {
+                kind: ActivityKind::Call,
+                direction: call.direction,
+                subject: Some(if call.direction == Direction::Inbound {
+                    call.from_number.clone()
+                } else {
+                    call.to_number.clone()
+                }),
+                body: None,
+                at: call.started_at,
+                duration_seconds: call.duration_seconds,
+                result: Some(if call.status == CallStatus::Missed {
+                    CallResult::NoAnswer
+                } else {
+                    CallResult::Connected
+                }),
+                recording_url: call.recording_url.clone(),
+                author: call.user_id,
+            };
+            self.log_timeline(call.contact_id, call.company_id, call.lead_id, entry).await?;
+        }
         if call.status == CallStatus::Missed && before != CallStatus::Missed {
-            self.missed_call(&call).await?;
+            self.missed_call(&mut call).await?;
         }
         Ok(call)
     }
 
-    /// A missed call: the manager is told to call back.
-    ///
-    /// PENDING: the issue wants a call-back *task* through the tasks service; tasks are not in
-    /// this branch's main yet, so until they are the manager gets a notification and the call
-    /// keeps `task_id` empty (docs/COMMUNICATIONS.md says so).
-    async fn missed_call(&self, call: &Call) -> Result<()> {
+    /// A missed call: a call-back task for the manager (the tasks service tells them), linked
+    /// to the caller's card.
+    async fn missed_call(&self, call: &mut Call) -> Result<()> {
         let Some(user) = call.user_id else { return Ok(()) };
         let who = self.caller_name(call).await?.unwrap_or_else(|| call.from_number.clone());
-        self.store
-            .insert_notifications(&[Notification {
-                id: new_id(),
-                user_id: user,
-                kind: "missed_call".into(),
-                title: format!("Missed call from {who}: call back"),
-                body: Some(call.from_number.clone()),
-                link: self.client_link(call),
-                created_at: now(),
-                read_at: None,
-            }])
-            .await
+        let related = call
+            .contact_id
+            .map(|id| Related { kind: RelatedType::Contact, id })
+            .or(call.company_id.map(|id| Related { kind: RelatedType::Company, id }))
+            .or(call.lead_id.map(|id| Related { kind: RelatedType::Lead, id }));
+        let input = TaskInput {
+            kind: Some("call".into()),
+            title: Some(format!("Call back {who}")),
+            description: Some(format!(
+                "Missed call from {} at {}",
+                call.from_number,
+                call.started_at.format("%Y-%m-%d %H:%M UTC")
+            )),
+            due_at: Some((now() + Duration::minutes(30)).to_rfc3339()),
+            assignee_id: Some(user),
+            related,
+            priority: Some("high".into()),
+            ..TaskInput::default()
+        };
+        let task = self.create_task(&Actor::system("telephony"), input).await?;
+        call.task_id = Some(task.task.id);
+        call.version += 1;
+        self.store.save_call(call, false).await
     }
 
     async fn caller_name(&self, call: &Call) -> Result<Option<String>> {

@@ -241,6 +241,7 @@ impl Services {
                 link: Some(link.clone()),
                 created_at: now(),
                 read_at: None,
+                params: None,
             });
         }
         if let Some(o) = old.filter(|o| *o != actor.user_id && Some(*o) != new) {
@@ -253,9 +254,10 @@ impl Services {
                 link: Some(link),
                 created_at: now(),
                 read_at: None,
+                params: None,
             });
         }
-        self.store.insert_notifications(&list).await
+        self.store.insert_notifications(&self.wanted(list).await?).await
     }
 
     /// What the search index holds for a contact: its fields and its primary company's name.
@@ -518,18 +520,14 @@ impl Services {
         self.store.list_contacts(&spec).await
     }
 
-    /// [`Self::list_contacts`] for the JSON API: the records come from the database as JSON
-    /// text and go out without being decoded and encoded again (list pages are the API's
-    /// busiest answer). The trash is listed through the typed path.
+    /// [`Self::list_contacts`] for the JSON API: the records' JSON columns go out as the
+    /// database holds them, without being decoded into typed records and encoded again (list
+    /// pages are the API's busiest answer).
     pub async fn list_contacts_json(&self, actor: &Actor, req: &ListRequest) -> Result<RawPage> {
         let defs = self.cached_defs("contact").await?;
         let view = self.view_for(actor, req.view, "contact").await?;
         let spec = self.list_spec(actor, RecordKind::Contact, "contact", SORTS, req, &defs, view)?;
-        if spec.deleted {
-            raw_page(self.store.list_contacts(&spec).await?)
-        } else {
-            self.store.list_contacts_json(&spec).await
-        }
+        self.store.list_contacts_json(&spec).await
     }
 
     // ---------------- companies ----------------
@@ -686,11 +684,7 @@ impl Services {
         let defs = self.cached_defs("company").await?;
         let view = self.view_for(actor, req.view, "company").await?;
         let spec = self.list_spec(actor, RecordKind::Company, "company", SORTS, req, &defs, view)?;
-        if spec.deleted {
-            raw_page(self.store.list_companies(&spec).await?)
-        } else {
-            self.store.list_companies_json(&spec).await
-        }
+        self.store.list_companies_json(&spec).await
     }
 
     /// The contact persons of a company that the actor may see, with their roles.
@@ -972,15 +966,4 @@ fn merge_json(survivor: &Value, loser: &Value, prefer: &[String]) -> Result<Valu
         }
     }
     Ok(Value::Object(out))
-}
-
-/// A typed page as a [`RawPage`] (for the lists the database does not render itself).
-fn raw_page<T: serde::Serialize>(page: Page<T>) -> Result<RawPage> {
-    let data = page
-        .data
-        .iter()
-        .map(serde_json::to_string)
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::Internal(anyhow::anyhow!("encoding a list page: {e}")))?;
-    Ok(RawPage { data, next_cursor: page.next_cursor })
 }

@@ -762,6 +762,8 @@ impl Services {
         if !self.store.save_message(&w).await? {
             return Ok(None);
         }
+        let stored = self.store.get_conversation(conv.id).await?.unwrap_or_else(|| conv.clone());
+        self.log_message(&stored, &msg).await?;
         self.after_inbound(ch, &conv, &msg, inc.automatic, inc.email.as_deref()).await?;
         Ok(Some((conv, msg)))
     }
@@ -1194,7 +1196,12 @@ impl Services {
         };
         match result {
             Ok((external, reply)) => {
-                self.store.mark_sent(id, external.as_deref(), &reply, now()).await?;
+                if self.store.mark_sent(id, external.as_deref(), &reply, now()).await?
+                    && let (Some(conv), Some(sent)) =
+                        (self.store.get_conversation(m.conversation_id).await?, self.store.get_message(id).await?)
+                {
+                    self.log_message(&conv, &sent).await?;
+                }
                 Ok(())
             }
             Err(SendError::Transient(e)) => {
@@ -1454,6 +1461,89 @@ impl Services {
         let m = self.store.get_message(id).await?.ok_or(Error::NotFound("message"))?;
         self.conversation_for(actor, m.conversation_id, Action::Read).await?;
         Ok(m)
+    }
+}
+
+/// What goes on a client's timeline for a message or a call.
+pub(crate) struct TimelineEntry {
+    pub kind: crate::domain::activity::ActivityKind,
+    pub direction: Direction,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub duration_seconds: Option<i64>,
+    pub result: Option<crate::domain::activity::CallResult>,
+    pub recording_url: Option<String>,
+    pub author: Option<Uuid>,
+}
+
+impl Services {
+    /// Logs a message or call as an activity on the unified timeline of its client (the
+    /// contact, else the company, else the lead); nothing when it has no client yet.
+    pub(crate) async fn log_timeline(
+        &self,
+        contact_id: Option<Uuid>,
+        company_id: Option<Uuid>,
+        lead_id: Option<Uuid>,
+        e: TimelineEntry,
+    ) -> Result<()> {
+        use crate::domain::activity::{Activity, Direction as ActDirection};
+        use crate::domain::task::{Related, RelatedType};
+        let related = match (contact_id, company_id, lead_id) {
+            (Some(id), _, _) => Related { kind: RelatedType::Contact, id },
+            (None, Some(id), _) => Related { kind: RelatedType::Company, id },
+            (None, None, Some(id)) => Related { kind: RelatedType::Lead, id },
+            (None, None, None) => return Ok(()),
+        };
+        let at = now();
+        let a = Activity {
+            id: new_id(),
+            version: 1,
+            kind: e.kind,
+            direction: Some(if e.direction == Direction::Inbound {
+                ActDirection::Inbound
+            } else {
+                ActDirection::Outbound
+            }),
+            subject: e.subject.map(|s| s.chars().take(300).collect()),
+            body: e.body.map(|b| b.chars().take(20_000).collect()),
+            occurred_at: e.at,
+            duration_seconds: e.duration_seconds.and_then(|d| i32::try_from(d).ok()),
+            result: e.result,
+            recording_url: e.recording_url,
+            related,
+            contact_id,
+            company_id,
+            created_by: e.author,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+        };
+        let actor = Actor::system("inbox");
+        let audit = audit_entry(&actor, "create", "activity", a.id, audit::created(&to_json(&a)));
+        self.store.save_activity(&a, None, &audit).await
+    }
+
+    /// A message of a conversation on its client's timeline.
+    pub(crate) async fn log_message(&self, conv: &Conversation, m: &Message) -> Result<()> {
+        use crate::domain::activity::ActivityKind;
+        let kind = if m.subject.is_some() || matches!(conv.channel_kind, ChannelKind::Email | ChannelKind::Form) {
+            ActivityKind::Email
+        } else {
+            ActivityKind::Message
+        };
+        let entry = TimelineEntry {
+            kind,
+            direction: m.direction,
+            subject: m.subject.clone(),
+            body: Some(m.body_text.clone()),
+            at: m.sent_at.unwrap_or(m.created_at),
+            duration_seconds: None,
+            result: None,
+            recording_url: None,
+            author: m.author_id,
+        };
+        self.log_timeline(conv.contact_id, conv.company_id, conv.lead_id, entry).await
     }
 }
 

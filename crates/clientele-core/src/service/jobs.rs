@@ -20,6 +20,9 @@ use crate::error::{Error, Result};
 /// renew it as they make progress.
 pub const LEASE: Duration = Duration::seconds(60);
 
+/// How often a worker asks for the periodic checks to be queued.
+const PERIODIC_EVERY: StdDuration = StdDuration::from_secs(300);
+
 /// A worker's hold on its job.
 pub struct Lease {
     pub job_id: Uuid,
@@ -114,6 +117,8 @@ impl Services {
                 let step = job.payload.get("step").and_then(Value::as_i64).unwrap_or(0);
                 self.run_sequence_step(id()?, step).await
             }
+            "task.reminder" => self.run_reminder(&job.payload).await,
+            "deals.stuck_check" => self.run_stuck_check().await,
             other => Err(Error::invalid("kind", format!("no handler for jobs of kind `{other}`"))),
         }
     }
@@ -135,9 +140,18 @@ impl Services {
     /// is queued in this process) when there is nothing.
     pub async fn run_worker(&self, worker: String, idle: StdDuration, mut stop: tokio::sync::watch::Receiver<bool>) {
         tracing::info!(worker = %worker, "background worker started");
+        let mut periodic: Option<std::time::Instant> = None;
         loop {
             if *stop.borrow() {
                 break;
+            }
+            // Periodic checks (deals stuck in a stage) are queued every few minutes; their
+            // key makes one run per hour whichever worker asks first.
+            if periodic.is_none_or(|t| t.elapsed() >= PERIODIC_EVERY) {
+                if let Err(e) = self.schedule_periodic().await {
+                    tracing::warn!(error = %e, "could not queue the periodic checks");
+                }
+                periodic = Some(std::time::Instant::now());
             }
             match self.work_once(&worker).await {
                 Ok(Some(_)) => continue,

@@ -5,11 +5,14 @@
 mod audit;
 mod auth;
 mod bulk;
+mod calendar;
 mod calls;
 mod clients;
+mod collab;
 mod deals;
 mod documents;
 mod exports;
+mod feed;
 mod fields;
 mod files;
 mod funnel;
@@ -17,16 +20,23 @@ mod imports;
 mod inbox;
 pub mod jobs;
 mod leads;
+mod notify;
 mod outreach;
 mod products;
+mod tasks;
 mod teams;
 mod tokens;
 mod users;
 
 pub use auth::{LoginOutcome, NewSessionCookie};
 pub use bulk::{BulkAction, BulkFailure, BulkRequest, BulkResult, BulkSelection};
+pub use calendar::{CalendarEvent, CalendarRequest, CalendarView, CreatedFeed, period};
 pub use calls::{CallView, DialRequest};
 pub use clients::{CompanyView, ContactView, LinkRequest, ListRequest, MergeRequest, SearchResults};
+pub use collab::{
+    ActivityListRequest, ActivityPage, CommentRequest, CommentView, RecordInfo, TIMELINE_TYPES, Timeline, TimelineItem,
+    TimelineRequest,
+};
 pub use deals::{
     BOARD_SORT, Board, BoardColumn, BoardRequest, DealInput, DealItemInput, DealView, ItemsRequest, MoveRequest,
     PaymentRequest,
@@ -35,6 +45,7 @@ pub use documents::{
     CreateDocumentRequest, DOCUMENT_SETTINGS_KEY, DocumentListRequest, DocumentSettings, DocumentSettingsInput,
     DocumentSettingsView, DocumentView, InvoicePaymentRequest, LOGO_MAX_BYTES, QuoteToInvoiceRequest,
 };
+pub use feed::{FEED_TYPES, FeedItem, FeedPage, FeedRequest};
 pub use fields::{CreateFieldRequest, UpdateFieldRequest, ViewRequest};
 pub use files::FileWriter;
 pub use funnel::{
@@ -47,6 +58,7 @@ pub use inbox::{
     POLL_SECONDS, ReplyRequest, SEND_ATTEMPTS,
 };
 pub use leads::{ConversionPreview, ConversionResult, ConvertRequest, ConvertedRecord};
+pub use notify::{KindPreference, NOTIFICATION_KINDS, NotificationPreferences};
 pub use outreach::{
     BotRule, BotRuleInput, ConsentInput, EmailTemplate, EnrollRequest, EnrollResult, Form, FormField, FormInput,
     FormOutcome, RenderRequest, RenderedTemplate, Sequence, SequenceInput, SequenceStep, TEMPLATE_LOCALES,
@@ -55,6 +67,9 @@ pub use outreach::{
 pub use products::{
     CategoryNode, CategoryRequest, MovementListRequest, PriceInput, PriceListRequest, ProductInput, ProductListRequest,
     StockRequest,
+};
+pub use tasks::{
+    CompleteRequest, Completed, GroupCopy, GroupTaskRequest, GroupView, TASK_SORTS, TaskListRequest, TaskView,
 };
 pub use teams::{CreateTeamRequest, UpdateTeamRequest};
 pub use tokens::{CreateTokenRequest, CreatedToken};

@@ -24,7 +24,7 @@ use crate::domain::lead::LeadInput;
 use crate::domain::secret::random_token;
 use crate::domain::{new_id, now};
 use crate::error::{Error, Problems, Result};
-use crate::store::{CommDoc, Enrollment, Notification, StepStats};
+use crate::store::{CommDoc, Enrollment, StepStats};
 
 /// The UI languages a template can be written in.
 pub const TEMPLATE_LOCALES: &[&str] = &["en", "fr", "ru", "bg", "ko"];
@@ -563,18 +563,20 @@ impl Services {
             .await?;
         if first && let Some(author) = m.author_id {
             let who = m.to_addrs.first().cloned().unwrap_or_default();
-            self.store
-                .insert_notifications(&[Notification {
-                    id: new_id(),
-                    user_id: author,
-                    kind: "email_opened".into(),
-                    title: format!("{who} is reading your e-mail now: a good moment to call"),
-                    body: m.subject.clone(),
-                    link: Some(format!("/inbox/{}", m.conversation_id)),
-                    created_at: now(),
-                    read_at: None,
-                }])
+            let w = self
+                .notification(
+                    author,
+                    "email_opened",
+                    format!("{who} is reading your e-mail now: a good moment to call"),
+                    m.subject.clone(),
+                    Some(format!("/inbox/{}", m.conversation_id)),
+                    json!({"who": who, "subject": m.subject}),
+                    None,
+                )
                 .await?;
+            if let Some(w) = w {
+                self.store.insert_notifications(&[w.notification]).await?;
+            }
         }
         Ok(())
     }

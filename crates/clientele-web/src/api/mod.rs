@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Handlers are thin: parse, call the service, shape the
 //! answer. The OpenAPI document is generated from these handlers' annotations.
 
+mod activity;
 mod audit;
 mod auth;
 mod clients;
@@ -12,6 +13,7 @@ pub mod inbox;
 mod leads;
 mod products;
 mod settings;
+mod tasks;
 mod teams;
 mod tokens;
 pub mod users;
@@ -73,6 +75,11 @@ use clientele_core::Error;
         (name = "sequences", description = "E-mail sequences: steps, enrolments, per-step figures"),
         (name = "consents", description = "Consent and unsubscribe records honoured by every bulk send"),
         (name = "hooks", description = "Public webhooks for providers, mail services, the PBX, the chat widget and forms (authenticated by each channel's secret or signature)"),
+        (name = "tasks", description = "Tasks, recurring tasks and group (campaign) tasks"),
+        (name = "calendar", description = "The calendar and private iCalendar feeds"),
+        (name = "activities", description = "Calls, meetings, e-mails, messages and notes, and a record's timeline"),
+        (name = "comments", description = "Comments with @mentions on any record"),
+        (name = "feed", description = "The events feed: everything that changed"),
     )
 )]
 struct ApiDoc;
@@ -237,6 +244,27 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(inbox::chat_info))
         .routes(routes!(inbox::chat_messages, inbox::chat_post))
         .routes(routes!(inbox::form_info, inbox::form_submit))
+        .routes(routes!(tasks::list_tasks, tasks::create_task))
+        .routes(routes!(tasks::get_task, tasks::update_task, tasks::delete_task))
+        .routes(routes!(tasks::complete_task))
+        .routes(routes!(tasks::cancel_task))
+        .routes(routes!(tasks::reopen_task))
+        .routes(routes!(tasks::reschedule_task))
+        .routes(routes!(tasks::mark_contact))
+        .routes(routes!(tasks::list_task_groups, tasks::create_task_group))
+        .routes(routes!(tasks::get_task_group))
+        .routes(routes!(tasks::calendar))
+        .routes(routes!(tasks::list_feeds, tasks::create_feed))
+        .routes(routes!(tasks::revoke_feed))
+        .routes(routes!(tasks::feed_ics))
+        .routes(routes!(activity::list_activities, activity::log_activity))
+        .routes(routes!(activity::get_activity, activity::update_activity, activity::delete_activity))
+        .routes(routes!(activity::list_comments, activity::add_comment))
+        .routes(routes!(activity::update_comment, activity::delete_comment))
+        .routes(routes!(activity::timeline))
+        .routes(routes!(activity::feed))
+        .routes(routes!(activity::unread))
+        .routes(routes!(activity::preferences, activity::set_preferences))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.

@@ -7,23 +7,22 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use clientele_core::Error;
-use clientele_core::domain::audit::AuditFilter;
 use clientele_core::domain::client::{Address, Company, Contact, Email, ImportantDate, Lifecycle, Phone};
 use clientele_core::domain::custom_field::CustomFieldDef;
-use clientele_core::domain::page::PageRequest;
 use clientele_core::domain::phone::PhoneFlag;
 use clientele_core::service::LinkRequest;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::activity::record_timeline;
 use super::clients_common::{
     Ent, FormProblem, Pairs, fmt_time, form_problem, lifecycle_label, lifecycles, name_of, role_label, role_options,
     show_custom, users,
 };
-use super::settings::{AuditRow, audit_row};
 use super::{Chrome, error_page, is_htmx, redirect_with_flash, render};
 use crate::auth::{Authenticated, WebUser};
 use crate::state::AppState;
+use clientele_core::domain::task::{Related, RelatedType};
 
 pub struct PhoneView {
     pub number: String,
@@ -71,7 +70,7 @@ pub struct CardCommon {
     pub created: String,
     pub updated: String,
     pub deleted: bool,
-    pub timeline: Vec<AuditRow>,
+    pub timeline: super::activity::TimelineBox,
 }
 
 fn phone_views(c: &Chrome, phones: &[Phone]) -> Vec<PhoneView> {
@@ -125,30 +124,6 @@ fn custom_views(
     users: &[(String, String)],
 ) -> Vec<(String, String)> {
     defs.iter().filter_map(|d| values.get(&d.key).map(|v| (d.label.clone(), show_custom(c, d, v, users)))).collect()
-}
-
-pub(super) async fn timeline(state: &AppState, user: &Authenticated, c: &Chrome, id: Uuid) -> Vec<AuditRow> {
-    if !c.can_audit {
-        return vec![];
-    }
-    let Ok(page) = PageRequest::parse(Some(50), None, Some("-at"), &["at"], "-at") else { return vec![] };
-    let filter = AuditFilter { entity_id: Some(id), ..Default::default() };
-    state
-        .services()
-        .list_audit(&user.actor, &filter, &page)
-        .await
-        .map(|p| {
-            p.data
-                .into_iter()
-                .map(audit_row)
-                .map(|mut r| {
-                    // A creation lists every field: leave out the empty ones.
-                    r.changes.retain(|(_, old, new)| !(old == "—" && matches!(new.as_str(), "[]" | "{}" | "—")));
-                    r
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Values the inline-editable fields show and edit.
@@ -257,7 +232,7 @@ fn common(c: &Chrome, ent: Ent, id: Uuid, version: i64, src: &InlineSource, user
         created: String::new(),
         updated: String::new(),
         deleted: false,
-        timeline: vec![],
+        timeline: super::activity::TimelineBox::empty(),
     }
 }
 
@@ -342,7 +317,7 @@ pub async fn contact_card(
         &defs,
         &users,
     );
-    k.timeline = timeline(&state, &user, &c, id).await;
+    k.timeline = record_timeline(&state, &user, &c, Related { kind: RelatedType::Contact, id }).await;
     let mut links = Vec::new();
     for l in view.company_links {
         let name = s.get_company(&user.actor, l.company_id).await.map(|co| co.name).unwrap_or_default();
@@ -448,7 +423,7 @@ pub async fn company_card(
         &defs,
         &users,
     );
-    k.timeline = timeline(&state, &user, &c, id).await;
+    k.timeline = record_timeline(&state, &user, &c, Related { kind: RelatedType::Company, id }).await;
     let people = s
         .company_people(&user.actor, id)
         .await

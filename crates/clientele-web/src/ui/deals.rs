@@ -19,9 +19,9 @@ use clientele_core::service::{
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::cards::timeline;
+use super::activity::{TimelineBox, record_timeline};
 use super::clients_common::{CfInput, FormValues, Pairs, fmt_time, name_of, qs, show_custom, users};
-use super::settings::{AuditRow, Errs, form_errors};
+use super::settings::{Errs, form_errors};
 use super::{Chrome, error_page, initials, redirect_with_flash, render};
 use crate::auth::{Authenticated, WebUser};
 use crate::error::classify;
@@ -405,7 +405,7 @@ struct CardPage {
     history: Vec<HistoryRow>,
     durations: Vec<DurationRow>,
     custom: Vec<(String, String)>,
-    timeline: Vec<AuditRow>,
+    timeline: TimelineBox,
     errs: Errs,
     today: String,
     /// Quotes and invoices of the deal (docs-invoices).
@@ -495,7 +495,13 @@ async fn card_page(
         })
         .collect();
     c.title = d.title.clone();
-    let tl = timeline(state, user, &c, d.id).await;
+    let tl = record_timeline(
+        state,
+        user,
+        &c,
+        clientele_core::domain::task::Related { kind: clientele_core::domain::task::RelatedType::Deal, id: d.id },
+    )
+    .await;
     let docs = super::documents::deal_documents(state, user, &c, d.id, !v.items.is_empty()).await;
     // SKUs of the catalogue lines, shown beside their names.
     let mut skus: Vec<(Uuid, String)> = Vec::new();

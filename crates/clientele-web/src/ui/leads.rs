@@ -88,6 +88,7 @@ struct CardPage {
     converted: bool,
     /// What the lead became: (kind label, link, name).
     became: Vec<(String, String, String)>,
+    timeline: super::activity::TimelineBox,
 }
 
 pub async fn card(
@@ -152,7 +153,9 @@ pub async fn card(
     }
     let shown = c.flash.is_some();
     let converted = l.status == LeadStatus::Converted;
-    render(StatusCode::OK, &CardPage { c, l, r, facts, statuses, temps, converted, became }, shown)
+    let record = clientele_core::domain::task::Related { kind: clientele_core::domain::task::RelatedType::Lead, id };
+    let timeline = super::activity::record_timeline(&state, &user, &c, record).await;
+    render(StatusCode::OK, &CardPage { c, l, r, facts, statuses, temps, converted, became, timeline }, shown)
 }
 
 /// Status (and disqualification reason) from the card.

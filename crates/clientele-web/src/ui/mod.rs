@@ -1,6 +1,7 @@
 //! The server-rendered web UI. Every page works as plain HTML forms and links; htmx (boosted
 //! navigation, partial swaps, toasts) makes it smoother where it is loaded.
 
+mod activity;
 mod cards;
 mod clients_common;
 mod deals;
@@ -19,6 +20,7 @@ mod pipelines;
 mod products;
 mod search;
 mod settings;
+mod tasks;
 
 use askama::Template;
 use axum::Router;
@@ -83,7 +85,10 @@ pub fn routes() -> Router<AppState> {
         .route("/exports/{id}/status", get(imports::export_status))
         .route("/exports/{id}/download", get(imports::export_download))
         .route("/search", get(search::search))
-        .route("/notifications", get(search::notifications))
+        .route("/notifications", get(activity::notifications))
+        .route("/notifications/bell", get(activity::bell))
+        .route("/notifications/preferences", post(activity::preferences_post))
+        .route("/notifications/{id}/open", get(activity::notification_open))
         .route("/notifications/read", post(search::notifications_read))
         .route("/settings/fields", get(fields::fields_get).post(fields::fields_post))
         .route("/settings/fields/{id}", get(fields::field_edit_get).post(fields::field_edit_post))
@@ -129,7 +134,18 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/settings/documents/logo/remove", post(documents::logo_remove))
         .route("/deals/{id}/restore", post(lists::restore::<{ lists::DEALS }>))
-        .route("/tasks", get(home::section))
+        .route("/tasks", get(tasks::list).post(tasks::create))
+        .route("/tasks/groups", post(tasks::group_create))
+        .route("/tasks/groups/new", get(tasks::group_new))
+        .route("/tasks/groups/{id}", get(tasks::group_show))
+        .route("/tasks/{id}", get(tasks::card).post(tasks::update))
+        .route("/tasks/{id}/{action}", post(tasks::status_post))
+        .route("/tasks/{id}/contacts/{contact_id}", post(tasks::contact_post))
+        .route("/calendar", get(tasks::calendar))
+        .route("/calendar/move", post(tasks::calendar_move))
+        .route("/timeline/{kind}/{id}", get(activity::timeline_get))
+        .route("/timeline/{kind}/{id}/{what}", post(activity::timeline_post))
+        .route("/feed", get(activity::feed))
         .route("/inbox", get(inbox::index))
         .route("/inbox/list", get(inbox::list))
         .route("/inbox/pop", get(inbox::pop))
@@ -153,6 +169,8 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens", get(settings::tokens_get).post(settings::tokens_post))
         .route("/settings/tokens/{id}/revoke", post(settings::token_revoke_post))
         .route("/settings/audit", get(settings::audit_get))
+        .route("/settings/calendar", get(activity::calendar_settings).post(activity::calendar_feed_post))
+        .route("/settings/calendar/{id}/revoke", post(activity::calendar_feed_revoke))
         .route("/settings/pipelines", get(pipelines::pipelines_get).post(pipelines::pipeline_create))
         .route("/settings/pipelines/{id}", post(pipelines::pipeline_update))
         .route("/settings/pipelines/{id}/delete", post(pipelines::pipeline_delete))
@@ -176,8 +194,10 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/deals", "nav-deals", "funnel"),
     ("/products", "nav-products", "columns"),
     ("/tasks", "nav-tasks", "check"),
+    ("/calendar", "nav-calendar", "calendar"),
     ("/inbox", "nav-inbox", "inbox"),
     ("/reports", "nav-reports", "chart"),
+    ("/feed", "nav-feed", "log"),
     ("/imports", "nav-imports", "upload"),
     ("/settings", "nav-settings", "gear"),
 ];
@@ -198,6 +218,8 @@ pub struct Chrome {
     pub flash: Option<String>,
     /// Unread notifications (the bell in the top bar).
     pub unread: i64,
+    /// The reader's time zone: times are shown in it.
+    pub tz: chrono_tz::Tz,
     pub title: String,
     pub css: String,
     pub js: String,
@@ -224,6 +246,7 @@ impl Chrome {
             active: String::new(),
             flash: None,
             unread: 0,
+            tz: chrono_tz::Tz::UTC,
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             htmx: assets::url("htmx.min.js"),
@@ -241,6 +264,7 @@ impl Chrome {
     ) -> Self {
         let user = state.services().get_user(&auth.actor, auth.actor.user_id).await.ok();
         let setting = user.as_ref().and_then(|u| u.locale.clone());
+        let tz = user.as_ref().map(|u| clientele_core::domain::zone::zone_or_utc(&u.time_zone)).unwrap_or_default();
         let lang = state.i18n().negotiate(setting.as_deref(), accept_language(headers));
         let mut c = Self::anonymous(state, headers, title_key);
         c.t = state.tr(lang);
@@ -255,10 +279,16 @@ impl Chrome {
         c.csrf = auth.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default();
         c.active = active.to_owned();
         c.unread = state.services().unread_count(&auth.actor).await.unwrap_or(0);
+        c.tz = tz;
         c.flash = cookie(headers, FLASH_COOKIE)
             .filter(|k| !k.is_empty() && k.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'))
             .map(|k| c.t.get(&format!("flash-{k}")));
         c
+    }
+
+    /// A time as the reader's wall clock shows it.
+    pub fn local(&self, t: chrono::DateTime<chrono::Utc>) -> String {
+        clientele_core::domain::zone::utc_to_local(self.tz, t).format("%Y-%m-%d %H:%M").to_string()
     }
 
     /// `hx-headers` value that makes htmx send the CSRF token with every request.
@@ -268,6 +298,8 @@ impl Chrome {
 
     pub fn nav(&self) -> Vec<NavItem> {
         NAV.iter()
+            // The events feed is for those who read the audit log.
+            .filter(|(path, _, _)| *path != "/feed" || self.can_audit)
             .map(|(path, key, icon)| NavItem {
                 href: path,
                 label: self.t.get(key),

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::cards::Hit;
-use super::clients_common::{Pairs, fmt_time};
+use super::clients_common::Pairs;
 use super::{Chrome, error_page, is_htmx, redirect_with_flash, render};
 use crate::auth::WebUser;
 use crate::state::AppState;
@@ -59,48 +59,6 @@ pub async fn search(
     }
     let shown = c.flash.is_some();
     render(StatusCode::OK, &SearchPage { c, r }, shown)
-}
-
-pub struct NoteView {
-    pub title: String,
-    pub body: String,
-    pub link: String,
-    pub at: String,
-    pub unread: bool,
-}
-
-#[derive(Template)]
-#[template(path = "notifications.html")]
-struct NotificationsPage {
-    c: Chrome,
-    notes: Vec<NoteView>,
-}
-
-/// Lists the latest notifications; those shown unread are marked read.
-pub async fn notifications(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser) -> Response {
-    let s = state.services();
-    let list = match s.notifications(&user.actor, false, 100).await {
-        Ok(l) => l,
-        Err(e) => return error_page(&state, &headers, Some(&user), e),
-    };
-    let unread: Vec<uuid::Uuid> = list.iter().filter(|n| n.read_at.is_none()).map(|n| n.id).collect();
-    if !unread.is_empty() {
-        let _ = s.mark_read(&user.actor, &unread).await;
-    }
-    let mut c = Chrome::for_user(&state, &headers, &user, "/notifications", "notifications-title").await;
-    c.unread = 0;
-    let notes = list
-        .into_iter()
-        .map(|n| NoteView {
-            title: n.title,
-            body: n.body.unwrap_or_default(),
-            link: n.link.filter(|l| l.starts_with('/') && !l.starts_with("//")).unwrap_or_default(),
-            at: fmt_time(n.created_at),
-            unread: n.read_at.is_none(),
-        })
-        .collect();
-    let shown = c.flash.is_some();
-    render(StatusCode::OK, &NotificationsPage { c, notes }, shown)
 }
 
 pub async fn notifications_read(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser) -> Response {

@@ -110,6 +110,13 @@ struct ProfilePage {
     pw_errs: Errs,
 }
 
+impl ProfilePage {
+    /// Every time zone name, for the picker.
+    fn zones(&self) -> impl Iterator<Item = &'static str> {
+        clientele_core::domain::zone::zone_names()
+    }
+}
+
 fn locale_options(c: &Chrome, current: Option<&str>) -> Vec<(String, String, bool)> {
     let mut v = vec![("".to_owned(), c.t.get("profile-locale-auto"), current.is_none())];
     v.extend(LOCALES.iter().map(|l| ((*l).to_owned(), c.t.get(&format!("locale-{l}")), current == Some(*l))));

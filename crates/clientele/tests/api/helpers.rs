@@ -43,6 +43,8 @@ macro_rules! both {
 pub struct TestApp {
     pub url: String,
     pub services: Services,
+    /// The test database, for a second set of services on it (another app node).
+    pub database_url: String,
     _db: Arc<TestDb>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -71,7 +73,18 @@ impl TestApp {
         tokio::spawn(server.run(async move {
             let _ = rx.await;
         }));
-        Some(Self { url, services, _db: Arc::new(db), _stop: tx })
+        Some(Self { url, services, database_url: db.url.expose().to_owned(), _db: Arc::new(db), _stop: tx })
+    }
+
+    /// Another app node on the same database: its own services, pools and caches.
+    pub async fn another_node(&self) -> Services {
+        let cfg = Config {
+            database_url: self.database_url.clone(),
+            db_max_connections: 5,
+            default_region: "RU".into(),
+            ..Config::default()
+        };
+        startup::services(&cfg, startup::open_store(&cfg).await.expect("store"))
     }
 
     /// Creates a user directly through the services.

@@ -151,6 +151,13 @@ async fn imap_mail_is_matched_and_the_answer_is_threaded(app: TestApp) {
     assert_eq!(conv["messages"].as_array().unwrap().len(), 3);
     assert_eq!(conv["status"], "open");
 
+    // The e-mails in and out are on Ann's unified timeline.
+    let tl = get_ok(&s, &app, &format!("/timeline/contact/{}?types=email", id(&ann))).await;
+    let dirs: Vec<&str> =
+        tl["data"].as_array().unwrap().iter().map(|i| i["activity"]["direction"].as_str().unwrap()).collect();
+    assert_eq!(dirs.iter().filter(|d| **d == "inbound").count(), 2, "{tl}");
+    assert_eq!(dirs.iter().filter(|d| **d == "outbound").count(), 1, "{tl}");
+
     // The client card shows the conversation.
     let (status, html) = crate::helpers::page(&s, &app, &format!("/inbox/client/contact/{}", id(&ann))).await;
     assert_eq!(status, StatusCode::OK);
@@ -605,8 +612,15 @@ async fn call_events_screen_pop_and_missed_calls(app: TestApp) {
     assert!(get_ok(&s, &app, "/calls/live").await.as_array().unwrap().is_empty(), "only the manager whose phone rang");
     ok(post(json!({"call_id": "c1", "event": "missed"})).await.unwrap(), StatusCode::OK).await;
     assert!(get_ok(&mia, &app, "/calls/live").await.as_array().unwrap().is_empty());
+    // A missed call is a call-back task for the manager whose phone rang, on Petr's card.
+    let tasks = get_ok(&mia, &app, "/tasks").await;
+    let task =
+        tasks["data"].as_array().unwrap().iter().find(|t| t["title"] == "Call back Petr").expect("a call-back task");
+    assert_eq!(task["kind"], "call");
+    assert_eq!(task["assignee_id"], json!(mgr.id));
+    assert_eq!(task["related"]["id"], petr["id"]);
     let notes = get_ok(&mia, &app, "/notifications").await;
-    assert!(notes.to_string().contains("Missed call from Petr"), "{notes}");
+    assert!(notes.to_string().contains("Call back Petr"), "the manager is told: {notes}");
     // An answered call: duration and recording on the client's calls.
     ok(
         post(json!([{"call_id": "c2", "event": "ringing", "from": "+74951234567", "to": "101", "extension": "101"},
@@ -624,6 +638,14 @@ async fn call_events_screen_pop_and_missed_calls(app: TestApp) {
     assert_eq!(calls[0]["duration_seconds"], 95);
     assert_eq!(calls[0]["recording_url"], "https://pbx.test/rec/c2.mp3");
     assert_eq!(calls[1]["status"], "missed");
+    assert_eq!(calls[1]["task_id"], task["id"]);
+    // Both calls are on Petr's timeline with their duration and recording.
+    let tl = get_ok(&mia, &app, &format!("/timeline/contact/{}?types=call", id(&petr))).await;
+    let items = tl["data"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{tl}");
+    let answered = items.iter().find(|i| i["activity"]["duration_seconds"] == 95).expect("the answered call");
+    assert_eq!(answered["activity"]["recording_url"], "https://pbx.test/rec/c2.mp3");
+    assert_eq!(answered["activity"]["result"], "connected");
     // An unknown caller becomes a lead with the phone as source.
     ok(
         post(json!({"call_id": "c3", "event": "ringing", "from": "+33612345678", "to": "101"})).await.unwrap(),

@@ -9,6 +9,7 @@ mod imports;
 mod inbox;
 mod mail_servers;
 
+mod activity;
 mod auth;
 mod clients;
 mod conventions;
@@ -18,6 +19,7 @@ mod documents;
 mod leads;
 mod permissions;
 mod products;
+mod tasks;
 mod ui;
 mod ui_clients;
 mod ui_imports;
