@@ -79,6 +79,16 @@ test("inbox: a visitor's chat message appears live, the manager answers it, the 
   await page.waitForSelector("[data-testid=channels] >> text=Website chat");
   await shot(page, "settings-channels");
 
+  // Templates, forms and bot rules: a bot rule made on the settings page is listed.
+  await page.goto(`${server.url}/settings/outreach`);
+  await page.click("[data-testid=bot-rules] summary");
+  await page.fill("#bn", "Night answer");
+  await page.check("[data-testid=bot-rules] input[name=outside_hours]");
+  await page.fill("#br", "We answer tomorrow from 9:00.");
+  await page.click("[data-testid=bot-rules] button[type=submit]");
+  await page.waitForSelector("[data-testid=bot-rules] >> text=We answer tomorrow from 9:00.");
+  await shot(page, "settings-outreach");
+
   assert.deepEqual(problems, []);
   assert.deepEqual(visitorProblems, []);
   await visitorCtx.close();

@@ -47,7 +47,7 @@ pub struct EmailTemplate {
     pub id: Uuid,
     pub version: i64,
     pub name: String,
-    /// By language code (en, fr, ru, bg, ko); `en` is the fallback and required.
+    /// By language code (en, fr, ru, bg, ko); the fallback is `en` when present, else the first.
     pub variants: BTreeMap<String, TemplateVariant>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -352,8 +352,8 @@ impl Services {
         if name.is_none() {
             p.add("name", "is required");
         }
-        if !input.variants.contains_key("en") {
-            p.add("variants.en", "an English version is required (the fallback)");
+        if input.variants.is_empty() {
+            p.add("variants", "a template needs at least one language");
         }
         for (lang, v) in &input.variants {
             let f = format!("variants.{lang}");
@@ -457,7 +457,8 @@ impl Services {
             .as_deref()
             .and_then(|l| t.variants.get(l.split('-').next().unwrap_or(l)))
             .or_else(|| t.variants.get("en"))
-            .ok_or_else(|| Error::invalid("template_id", "the template has no English version"))?;
+            .or_else(|| t.variants.values().next())
+            .ok_or_else(|| Error::invalid("template_id", "the template has no text"))?;
         let mut unknown = vec![];
         let subject = render_template(&v.subject, vars, false, &mut unknown);
         let text = render_template(&v.body, vars, false, &mut unknown);

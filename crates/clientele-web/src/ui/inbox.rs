@@ -623,3 +623,152 @@ pub async fn channel_poll_post(
         Err(e) => error_page(&state, &headers, Some(&user), e),
     }
 }
+
+// ---------------- templates, forms, sequences and bot rules
+
+pub struct DocRow {
+    pub name: String,
+    pub detail: String,
+    pub code: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox/outreach.html")]
+struct OutreachPage {
+    c: Chrome,
+    templates: Vec<DocRow>,
+    forms: Vec<DocRow>,
+    sequences: Vec<DocRow>,
+    rules: Vec<DocRow>,
+    email_channels: Vec<(String, String)>,
+    all_channels: Vec<(String, String)>,
+    template_choices: Vec<(String, String)>,
+    locales: Vec<String>,
+}
+
+pub async fn outreach_get(State(state): State<AppState>, headers: HeaderMap, WebUser(user): WebUser) -> Response {
+    let c = Chrome::for_user(&state, &headers, &user, "/settings", "settings-outreach").await;
+    let s = state.services();
+    let a = &user.actor;
+    let (templates, forms, sequences, rules, channels) = match (
+        s.list_templates(a).await,
+        s.list_forms(a).await,
+        s.list_sequences(a).await,
+        s.list_bot_rules(a).await,
+        s.list_channels(a).await,
+    ) {
+        (Ok(t), Ok(f), Ok(q), Ok(r), Ok(ch)) => (t, f, q, r, ch),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), ..) | (_, _, _, Err(e), _) | (.., Err(e)) => {
+            return error_page(&state, &headers, Some(&user), e);
+        }
+    };
+    let template_choices: Vec<(String, String)> =
+        templates.iter().map(|t| (t.id.to_string(), t.name.clone())).collect();
+    let templates = templates
+        .into_iter()
+        .map(|t| DocRow {
+            name: t.name,
+            detail: t.variants.keys().cloned().collect::<Vec<_>>().join(", "),
+            code: String::new(),
+        })
+        .collect();
+    let forms = forms
+        .into_iter()
+        .map(|f| DocRow {
+            detail: c.t.with("outreach-submissions", &[("n", &f.submissions.to_string())]),
+            name: f.form.name,
+            code: f.snippet,
+        })
+        .collect();
+    let sequences = sequences
+        .into_iter()
+        .map(|q| DocRow {
+            detail: q
+                .stats
+                .iter()
+                .map(|st| format!("#{}: {} / {} / {} / {}", st.step + 1, st.sent, st.opened, st.clicked, st.replied))
+                .collect::<Vec<_>>()
+                .join(" · "),
+            name: format!("{} ({})", q.sequence.name, q.sequence.steps.len()),
+            code: String::new(),
+        })
+        .collect();
+    let rules = rules
+        .into_iter()
+        .map(|r| DocRow {
+            name: r.rule.name,
+            detail: if r.rule.keywords.is_empty() {
+                c.t.get("outreach-outside-hours")
+            } else {
+                r.rule.keywords.join(", ")
+            },
+            code: r.rule.reply,
+        })
+        .collect();
+    let email_channels = channels
+        .iter()
+        .filter(|v| v.channel.kind == ChannelKind::Email)
+        .map(|v| (v.channel.id.to_string(), v.channel.name.clone()))
+        .collect();
+    let all_channels = channels.iter().map(|v| (v.channel.id.to_string(), v.channel.name.clone())).collect();
+    let locales = clientele_core::service::TEMPLATE_LOCALES.iter().map(|l| (*l).to_owned()).collect();
+    let shown = c.flash.is_some();
+    let page =
+        OutreachPage { c, templates, forms, sequences, rules, email_channels, all_channels, template_choices, locales };
+    render(StatusCode::OK, &page, shown)
+}
+
+/// A new template, form or bot rule from the settings page.
+pub async fn outreach_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path(what): Path<String>,
+    body: Bytes,
+) -> Response {
+    let f = Pairs::from_bytes(&body);
+    let s = state.services();
+    let a = &user.actor;
+    let opt = |k: &str| f.get(k).map(|v| Value::String(v.to_owned())).unwrap_or(Value::Null);
+    let result = match what.as_str() {
+        "templates" => {
+            let lang = f.get("locale").unwrap_or("en").to_owned();
+            let mut variants = Map::new();
+            variants.insert(lang, serde_json::json!({"subject": f.str("subject"), "body": f.str("body")}));
+            s.save_template(a, None, serde_json::json!({"name": f.str("name"), "variants": variants}), None)
+                .await
+                .map(|_| ())
+        }
+        "forms" => {
+            let mut fields = vec![
+                serde_json::json!({"name": "name", "label": f.str("label_name"), "required": true, "maps_to": "name"}),
+            ];
+            fields.push(
+                serde_json::json!({"name": "email", "label": f.str("label_email"), "kind": "email", "required": true}),
+            );
+            if f.has("with_phone") {
+                fields.push(serde_json::json!({"name": "phone", "label": f.str("label_phone"), "kind": "phone"}));
+            }
+            fields.push(serde_json::json!({"name": "message", "label": f.str("label_message"), "kind": "textarea"}));
+            let input = serde_json::json!({
+                "name": f.str("name"), "fields": fields, "source": opt("source"), "consent_text": opt("consent_text"),
+                "channel_id": opt("channel_id"), "auto_reply_template_id": opt("auto_reply_template_id"),
+            });
+            s.save_form(a, None, input, None).await.map(|_| ())
+        }
+        "bot-rules" => {
+            let keywords: Vec<String> =
+                f.str("keywords").split(',').map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()).collect();
+            let input = serde_json::json!({
+                "name": f.str("name"), "channel_id": opt("channel_id"), "keywords": keywords,
+                "outside_hours": f.has("outside_hours"), "reply": f.str("reply"),
+            });
+            s.save_bot_rule(a, None, input, None).await.map(|_| ())
+        }
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    match result {
+        Ok(()) => redirect_with_flash("/settings/outreach", "outreach-saved"),
+        Err(e) => error_page(&state, &headers, Some(&user), e),
+    }
+}

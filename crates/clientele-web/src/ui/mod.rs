@@ -157,6 +157,8 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/{id}/update", post(inbox::update_post))
         .route("/settings/channels", get(inbox::channels_get).post(inbox::channels_post))
         .route("/settings/channels/{id}/poll", post(inbox::channel_poll_post))
+        .route("/settings/outreach", get(inbox::outreach_get))
+        .route("/settings/outreach/{what}", post(inbox::outreach_post))
         .route("/reports", get(home::section))
         .route("/settings", get(settings::index))
         .route("/settings/profile", get(settings::profile_get).post(settings::profile_post))

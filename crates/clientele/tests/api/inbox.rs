@@ -246,7 +246,7 @@ async fn form_submission_with_utm_creates_a_lead(app: TestApp) {
     let p = problem(bad, 422).await;
     let f = crate::helpers::fields(&p);
     assert!(
-        f.contains(&"variants.en".to_owned())
+        f.contains(&"variants.de.subject".to_owned())
             && f.contains(&"variants.de".to_owned())
             && f.contains(&"variants.de.body".to_owned()),
         "{p}"
@@ -893,5 +893,47 @@ async fn inbox_pages(app: TestApp) {
     assert!(!filtered.contains("Walter"));
     let (_, settings) = crate::helpers::page(&s, &app, "/settings/channels").await;
     assert!(settings.contains("/chat/widget.js"));
+
+    // Templates, forms and bot rules from the settings page.
+    let r = crate::helpers::form(
+        &s,
+        &app,
+        "/settings/outreach/templates",
+        &[("name", "Bienvenue"), ("locale", "fr"), ("subject", "Bonjour"), ("body", "Salut {{ contact.first_name }}")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = crate::helpers::form(
+        &s,
+        &app,
+        "/settings/outreach/bot-rules",
+        &[("name", "Night"), ("outside_hours", "on"), ("reply", "We answer tomorrow morning.")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = crate::helpers::form(
+        &s,
+        &app,
+        "/settings/outreach/forms",
+        &[
+            ("name", "Callback"),
+            ("label_name", "Name"),
+            ("label_email", "E-mail"),
+            ("label_message", "Message"),
+            ("consent_text", "I agree"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, html) = crate::helpers::page(&s, &app, "/settings/outreach").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Bienvenue")
+            && html.contains("We answer tomorrow morning.")
+            && html.contains("data-clientele-form="),
+        "{html}"
+    );
+    let t = get_ok(&s, &app, "/email-templates").await;
+    assert_eq!(t[0]["variants"]["fr"]["subject"], "Bonjour");
 }
 both!(inbox_pages);
