@@ -1456,6 +1456,20 @@ impl Services {
         self.store.list_conversations(&q).await
     }
 
+    /// A file attached to a message the actor can read.
+    pub async fn message_attachment(
+        &self,
+        actor: &Actor,
+        message_id: Uuid,
+        file_id: Uuid,
+    ) -> Result<crate::domain::export::StoredFile> {
+        let m = self.get_message(actor, message_id).await?;
+        if !m.attachments.iter().any(|a| a.file_id == file_id) {
+            return Err(Error::NotFound("attachment"));
+        }
+        self.store.get_file(file_id).await?.ok_or(Error::NotFound("attachment"))
+    }
+
     /// One message (the API's view of its status while it is queued).
     pub async fn get_message(&self, actor: &Actor, id: Uuid) -> Result<Message> {
         let m = self.store.get_message(id).await?.ok_or(Error::NotFound("message"))?;

@@ -442,6 +442,19 @@ pub async fn update_post(
     }
 }
 
+/// An attachment of a message, for whoever can read its conversation.
+pub async fn attachment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebUser(user): WebUser,
+    Path((id, file_id)): Path<(Uuid, Uuid)>,
+) -> Response {
+    match state.services().message_attachment(&user.actor, id, file_id).await {
+        Ok(f) => crate::download::stream_file(state.services().clone(), &f),
+        Err(e) => error_page(&state, &headers, Some(&user), e),
+    }
+}
+
 pub async fn retry_post(
     State(state): State<AppState>,
     headers: HeaderMap,

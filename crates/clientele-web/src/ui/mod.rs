@@ -151,6 +151,7 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/pop", get(inbox::pop))
         .route("/inbox/client/{kind}/{id}", get(inbox::client))
         .route("/inbox/messages/{id}/retry", post(inbox::retry_post))
+        .route("/inbox/messages/{id}/attachments/{file_id}", get(inbox::attachment))
         .route("/inbox/{id}", get(inbox::show))
         .route("/inbox/{id}/thread", get(inbox::thread))
         .route("/inbox/{id}/reply", post(inbox::reply_post))

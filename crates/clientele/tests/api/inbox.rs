@@ -223,6 +223,19 @@ async fn mime_webhook(app: TestApp) {
     let inbox = get_ok(&s, &app, "/inbox").await;
     assert_eq!(inbox["data"].as_array().unwrap().len(), 1);
     assert_eq!(inbox["data"][0]["peer"], "carl@client.test");
+
+    // An attachment is kept as a file and downloaded from the thread.
+    let with_file = "From: <carl@client.test>\nTo: sales@acme.test\nSubject: Specs\nMessage-ID: <w2@client.test>\n\
+        MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain\n\nSee the file.\n\
+        --b1\nContent-Type: text/csv; name=\"specs.csv\"\nContent-Disposition: attachment; filename=\"specs.csv\"\n\na,b\n1,2\n--b1--\n";
+    let r = c.post(&url).header("x-webhook-secret", &secret).body(with_file).send().await.unwrap();
+    let mid = ok(r, StatusCode::ACCEPTED).await["message_id"].as_str().unwrap().to_owned();
+    let m = get_ok(&s, &app, &format!("/inbox/messages/{mid}")).await;
+    assert_eq!(m["attachments"][0]["name"], "specs.csv");
+    let file = m["attachments"][0]["file_id"].as_str().unwrap();
+    let r = s.client.get(format!("{}/inbox/messages/{mid}/attachments/{file}", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap().trim(), "a,b\n1,2");
 }
 both!(mime_webhook);
 
