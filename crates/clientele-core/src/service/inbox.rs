@@ -1375,15 +1375,16 @@ impl Services {
 
     /// A visitor's message from the chat widget. `visitor` is the widget's random id (kept in
     /// the visitor's browser); the conversation is theirs on this channel.
-    pub async fn chat_post(
-        &self,
-        key: &str,
-        visitor: &str,
-        text: &str,
-        name: Option<&str>,
-        email: Option<&str>,
-    ) -> Result<Message> {
+    pub async fn chat_post(&self, key: &str, post: ChatPost<'_>) -> Result<Message> {
+        let ChatPost { visitor, text, name, email, client } = post;
         let ch = self.hook_channel(key, ChannelKind::Chat).await?;
+        // Anyone may write, but not flood: 120 messages an hour from one address.
+        let limit_key = format!("chat:{}:{}", ch.id, client.unwrap_or("unknown"));
+        let at = now();
+        if self.store.count_auth_failures(&limit_key, at - chrono::Duration::hours(1)).await?.0 >= CHAT_PER_HOUR {
+            return Err(Error::RateLimited { retry_after_secs: 600 });
+        }
+        self.store.record_auth_failure(&limit_key, at).await?;
         let mut p = Problems::new();
         if visitor.len() < 16
             || visitor.len() > 100
@@ -1573,6 +1574,21 @@ pub(crate) struct OutCtx {
     pub automatic: bool,
     pub author: Option<Uuid>,
     pub bot_rule: Option<Uuid>,
+}
+
+/// Messages a chat visitor's address may send in an hour.
+const CHAT_PER_HOUR: i64 = 120;
+
+/// A visitor's message from the chat widget.
+#[derive(Debug, Clone, Copy)]
+pub struct ChatPost<'a> {
+    /// The widget's random visitor id.
+    pub visitor: &'a str,
+    pub text: &'a str,
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    /// The client's address (rate limit).
+    pub client: Option<&'a str>,
 }
 
 /// The dedupe key of a message's send job.

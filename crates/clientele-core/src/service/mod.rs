@@ -54,7 +54,7 @@ pub use funnel::{
 };
 pub use imports::{DuplicateOf, NewImport, PresetList, PresetRequest, PreviewRow, RowAction};
 pub use inbox::{
-    ChannelInput, ChannelView, ComposeRequest, ConversationPatch, ConversationView, InboxPage, InboxRequest,
+    ChannelInput, ChannelView, ChatPost, ComposeRequest, ConversationPatch, ConversationView, InboxPage, InboxRequest,
     POLL_SECONDS, ReplyRequest, SEND_ATTEMPTS,
 };
 pub use leads::{ConversionPreview, ConversionResult, ConvertRequest, ConvertedRecord};

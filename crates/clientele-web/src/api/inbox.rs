@@ -631,11 +631,25 @@ pub struct ChatPost {
 #[utoipa::path(post, path = "/hooks/chat/{key}/messages", tag = "hooks", params(("key" = String, Path)),
     request_body(content = ChatPost, content_type = "application/x-www-form-urlencoded"),
     responses((status = 201, body = Object), (status = 422, body = Problem)), security(()))]
-pub async fn chat_post(State(state): State<AppState>, Path(key): Path<String>, body: Bytes) -> ApiResult<Response> {
+pub async fn chat_post(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let p: ChatPost = serde_urlencoded::from_bytes(&body)
         .or_else(|_| serde_json::from_slice(&body))
         .map_err(|e| clientele_core::Error::invalid("body", format!("expects visitor and text: {e}")))?;
-    let m = state.services().chat_post(&key, &p.visitor, &p.text, p.name.as_deref(), p.email.as_deref()).await?;
+    let client = client_info(&state, &headers, peer).ip;
+    let post = clientele_core::service::ChatPost {
+        visitor: &p.visitor,
+        text: &p.text,
+        name: p.name.as_deref(),
+        email: p.email.as_deref(),
+        client: client.as_deref(),
+    };
+    let m = state.services().chat_post(&key, post).await?;
     Ok(cors((StatusCode::CREATED, Json(json!({"id": m.id, "at": m.created_at}))).into_response()))
 }
 
