@@ -54,6 +54,8 @@ pub enum RecordKind {
     Deal,
     Lead,
     Task,
+    /// Inbox conversations: reached through their assignee.
+    Conversation,
 }
 
 /// Administrative areas that are not owned records.
@@ -257,6 +259,7 @@ fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Deal => "deal",
         RecordKind::Lead => "lead",
         RecordKind::Task => "task",
+        RecordKind::Conversation => "conversation",
     }
 }
 

@@ -3,6 +3,7 @@
 //! No HTTP, no SQL.
 
 pub mod authz;
+pub mod comms;
 pub mod domain;
 pub mod error;
 pub mod service;

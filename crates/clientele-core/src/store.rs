@@ -125,6 +125,7 @@ pub trait Store:
     + LeadStore
     + ProductStore
     + DocumentStore
+    + InboxStore
     + TaskStore
     + CollabStore
 {
@@ -151,6 +152,7 @@ impl<T> Store for T where
         + LeadStore
         + ProductStore
         + DocumentStore
+        + InboxStore
         + TaskStore
         + CollabStore
 {
@@ -764,6 +766,197 @@ pub trait DocumentStore: Send + Sync {
     /// A deal change (a payment added or removed) and the documents it settles or reopens,
     /// in one transaction.
     async fn save_deal_with_documents(&self, w: &DealWrite, docs: &[DocumentChange]) -> Result<()>;
+}
+
+// ---------------- communications and the inbox ----------------
+
+/// A conversation list as the store runs it: newest activity first (`last_message_at`, id).
+#[derive(Debug, Clone)]
+pub struct InboxQuery {
+    /// Conversations whose assignee is within reach.
+    pub scope: crate::authz::Scope,
+    /// Unassigned conversations are listed too (anyone who works the inbox may take them).
+    pub unassigned_visible: bool,
+    pub statuses: Vec<crate::domain::inbox::ConversationStatus>,
+    pub channel_kind: Option<crate::domain::inbox::ChannelKind>,
+    pub channel_id: Option<Uuid>,
+    /// `Some(None)`: unassigned only.
+    pub assignee: Option<Option<Uuid>>,
+    pub contact_id: Option<Uuid>,
+    pub company_id: Option<Uuid>,
+    pub unread_only: bool,
+    pub limit: u32,
+    /// (last_message_at, id) of the last conversation of the previous page.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+}
+
+/// A message written with its conversation in one transaction (and, for outbound ones, the
+/// job that sends it: a queued message is never without its job).
+#[derive(Debug, Clone)]
+pub struct MessageWrite {
+    /// The conversation as it should be after the message (status, preview, times).
+    pub conversation: crate::domain::inbox::Conversation,
+    pub insert_conversation: bool,
+    /// Added to the stored unread count.
+    pub unread_delta: i64,
+    pub message: crate::domain::inbox::Message,
+    pub job: Option<crate::domain::job::Job>,
+}
+
+/// A small document: an e-mail template, a form, a sequence or a bot rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommDoc {
+    pub id: Uuid,
+    /// `template`, `form`, `sequence` or `bot_rule`.
+    pub kind: String,
+    pub version: i64,
+    pub name: String,
+    pub public_key: Option<String>,
+    pub body: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A contact in a sequence.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Enrollment {
+    pub id: Uuid,
+    pub sequence_id: Uuid,
+    pub contact_id: Uuid,
+    pub address: String,
+    /// `active`, `stopped` or `completed`.
+    pub status: String,
+    /// The next step to send (0-based).
+    pub step: i64,
+    pub next_at: Option<DateTime<Utc>>,
+    /// `reply`, `unsubscribe`, `deal_won`, `manual`.
+    pub stop_reason: Option<String>,
+    pub enrolled_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Per-step figures of a sequence.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct StepStats {
+    pub step: i64,
+    pub sent: i64,
+    pub opened: i64,
+    pub clicked: i64,
+    pub replied: i64,
+}
+
+#[async_trait]
+pub trait InboxStore: Send + Sync {
+    /// Inserts (`expected_version` `None`) or updates a channel with its secrets.
+    async fn save_channel(
+        &self,
+        c: &crate::domain::inbox::Channel,
+        expected_version: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn list_channels(&self) -> Result<Vec<crate::domain::inbox::Channel>>;
+    async fn get_channel(&self, id: Uuid) -> Result<Option<crate::domain::inbox::Channel>>;
+    async fn channel_by_key(&self, public_key: &str) -> Result<Option<crate::domain::inbox::Channel>>;
+    /// The poller's own state (not a change of the channel: no version, no audit).
+    async fn channel_state(&self, id: Uuid) -> Result<serde_json::Value>;
+    async fn set_channel_state(&self, id: Uuid, state: &serde_json::Value) -> Result<()>;
+
+    /// Writes a message and its conversation; `false` (and nothing written) when a message
+    /// with the same channel and external id is already stored.
+    async fn save_message(&self, w: &MessageWrite) -> Result<bool>;
+    async fn get_conversation(&self, id: Uuid) -> Result<Option<crate::domain::inbox::Conversation>>;
+    /// Status, assignee or client links changed by a person (optimistic on `version`).
+    async fn update_conversation(
+        &self,
+        c: &crate::domain::inbox::Conversation,
+        expected_version: i64,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn list_conversations(&self, q: &InboxQuery) -> Result<Vec<crate::domain::inbox::Conversation>>;
+    /// Unread counts per channel kind within the query's reach (filters other than reach ignored).
+    async fn unread_by_kind(&self, q: &InboxQuery) -> Result<Vec<(String, i64)>>;
+    /// The newest conversation with this peer on this channel that is not closed.
+    async fn open_conversation(
+        &self,
+        channel_id: Uuid,
+        peer: &str,
+    ) -> Result<Option<crate::domain::inbox::Conversation>>;
+    async fn mark_conversation_read(&self, id: Uuid) -> Result<()>;
+    async fn get_message(&self, id: Uuid) -> Result<Option<crate::domain::inbox::Message>>;
+    /// Oldest first.
+    async fn messages_of(&self, conversation_id: Uuid, limit: u32) -> Result<Vec<crate::domain::inbox::Message>>;
+    /// Messages newer than `after` in a conversation (live updates), oldest first.
+    async fn messages_after(
+        &self,
+        conversation_id: Uuid,
+        after: DateTime<Utc>,
+    ) -> Result<Vec<crate::domain::inbox::Message>>;
+    /// The stored message with one of these RFC Message-IDs (threading).
+    async fn message_by_rfc_ids(&self, ids: &[String]) -> Result<Option<crate::domain::inbox::Message>>;
+    async fn message_by_token(&self, token: &str) -> Result<Option<crate::domain::inbox::Message>>;
+    /// Records the provider's acceptance and marks the message sent, only if it is not sent
+    /// yet; `false` when it already was.
+    async fn mark_sent(&self, id: Uuid, external_id: Option<&str>, reply: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// Counts a failed attempt (and, when `failed`, gives the message up).
+    async fn record_send_failure(&self, id: Uuid, error: &str, failed: bool) -> Result<()>;
+    /// A bulk message not sent on purpose (the recipient withdrew consent).
+    async fn suppress_message(&self, id: Uuid, reason: &str) -> Result<()>;
+    /// A failed message back to pending (before its job is retried).
+    async fn reset_message(&self, id: Uuid) -> Result<()>;
+    /// Makes the queued job with this dedupe key due now; the job's id (whatever its
+    /// status), `None` when there is no such job.
+    async fn nudge_job(&self, dedupe_key: &str, now: DateTime<Utc>) -> Result<Option<Uuid>>;
+    /// The status of the job with this dedupe key.
+    async fn job_status_by_key(&self, dedupe_key: &str) -> Result<Option<String>>;
+    /// Whether a deal of the contact was won at or after `since` (sequences stop then).
+    async fn won_deal_since(&self, contact_id: Uuid, since: DateTime<Utc>) -> Result<bool>;
+
+    async fn insert_message_event(&self, e: &crate::domain::inbox::MessageEvent) -> Result<()>;
+    async fn events_of(&self, message_id: Uuid) -> Result<Vec<crate::domain::inbox::MessageEvent>>;
+
+    /// Inserts or updates a call (by id).
+    async fn save_call(&self, c: &crate::domain::inbox::Call, insert: bool) -> Result<()>;
+    async fn call_by_external(&self, channel_id: Uuid, external_id: &str)
+    -> Result<Option<crate::domain::inbox::Call>>;
+    /// Calls of a user changed since `since`, newest first.
+    async fn calls_of_user(&self, user_id: Uuid, since: DateTime<Utc>) -> Result<Vec<crate::domain::inbox::Call>>;
+    /// Calls of a contact or company, newest first.
+    async fn calls_of_client(
+        &self,
+        contact_id: Option<Uuid>,
+        company_id: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::inbox::Call>>;
+
+    async fn insert_consent(&self, c: &crate::domain::inbox::Consent) -> Result<()>;
+    /// The newest consent record of an address on a channel.
+    async fn latest_consent(&self, channel: &str, address: &str) -> Result<Option<crate::domain::inbox::Consent>>;
+
+    async fn save_doc(&self, d: &CommDoc, expected_version: Option<i64>, audit: &AuditEntry) -> Result<()>;
+    async fn list_docs(&self, kind: &str) -> Result<Vec<CommDoc>>;
+    async fn get_doc(&self, id: Uuid) -> Result<Option<CommDoc>>;
+    async fn doc_by_key(&self, public_key: &str) -> Result<Option<CommDoc>>;
+    async fn delete_doc(&self, id: Uuid, audit: &AuditEntry) -> Result<()>;
+
+    async fn insert_submission(
+        &self,
+        form_id: Uuid,
+        lead_id: Option<Uuid>,
+        conversation_id: Option<Uuid>,
+        data: &serde_json::Value,
+        consent: bool,
+        at: DateTime<Utc>,
+    ) -> Result<Uuid>;
+    async fn count_submissions(&self, form_id: Uuid) -> Result<i64>;
+
+    /// Inserts an enrollment (`Conflict` when the contact is already in the sequence) or updates one.
+    async fn save_enrollment(&self, e: &Enrollment, insert: bool) -> Result<()>;
+    async fn get_enrollment(&self, id: Uuid) -> Result<Option<Enrollment>>;
+    async fn enrollments_of(&self, sequence_id: Uuid) -> Result<Vec<Enrollment>>;
+    /// Active enrollments sending to this address.
+    async fn active_enrollments_for(&self, address: &str) -> Result<Vec<Enrollment>>;
+    async fn step_stats(&self, sequence_id: Uuid) -> Result<Vec<StepStats>>;
 }
 
 // ---------------- tasks, activities, comments, calendar feeds ----------------

@@ -8,6 +8,7 @@ pub mod db;
 mod documents;
 mod filter_sql;
 mod funnel;
+mod inbox;
 mod io_store;
 mod keyset;
 mod leads;

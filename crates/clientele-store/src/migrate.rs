@@ -33,6 +33,7 @@ const SQLITE: &[Migration] = &[
         name: "tasks_activities",
         sql: include_str!("../migrations/sqlite/0008_tasks_activities.sql"),
     },
+    Migration { version: 10, name: "inbox", sql: include_str!("../migrations/sqlite/0010_inbox.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
@@ -55,6 +56,7 @@ const POSTGRES: &[Migration] = &[
         name: "tasks_activities",
         sql: include_str!("../migrations/postgres/0008_tasks_activities.sql"),
     },
+    Migration { version: 10, name: "inbox", sql: include_str!("../migrations/postgres/0010_inbox.sql") },
 ];
 
 pub fn migrations_for(backend: Backend) -> &'static [Migration] {

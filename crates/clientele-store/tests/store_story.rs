@@ -1914,3 +1914,308 @@ mod collaboration {
         assert!(s.calendar_feeds(u.user.id).await.unwrap()[0].revoked_at.is_some());
     }
 }
+
+// ---------------------------------------------------------------- the inbox
+
+mod inbox_story {
+    use clientele_core::Error;
+    use clientele_core::authz::Scope;
+    use clientele_core::domain::inbox::{
+        Call, CallStatus, Channel, ChannelKind, Consent, Conversation, ConversationStatus, Direction, Message,
+        MessageStatus, Secrets,
+    };
+    use clientele_core::domain::job::Job;
+    use clientele_core::domain::user::Role;
+    use clientele_core::domain::{new_id, now};
+    use clientele_core::store::{CommDoc, InboxQuery, InboxStore, MessageWrite, UserStore};
+    use clientele_store::SqlStore;
+    use clientele_store::testing::TestDb;
+    use serde_json::{Map, json};
+    use uuid::Uuid;
+
+    use super::{audit, user};
+
+    fn channel() -> Channel {
+        Channel {
+            id: new_id(),
+            version: 1,
+            kind: ChannelKind::Sms,
+            provider: "twilio".into(),
+            name: "SMS".into(),
+            active: true,
+            owner_id: None,
+            assignee_id: None,
+            public_key: format!("key-{}", new_id().simple()),
+            settings: Map::new(),
+            secrets: Secrets([("auth_token".to_owned(), "s3cret".to_owned())].into()),
+            created_at: now(),
+            updated_at: now(),
+        }
+    }
+
+    fn conversation(ch: &Channel, peer: &str, assignee: Option<Uuid>) -> Conversation {
+        Conversation {
+            id: new_id(),
+            version: 1,
+            channel_id: Some(ch.id),
+            channel_kind: ch.kind,
+            subject: None,
+            status: ConversationStatus::New,
+            assignee_id: assignee,
+            contact_id: None,
+            company_id: None,
+            lead_id: None,
+            peer: peer.into(),
+            peer_name: None,
+            unread: 1,
+            last_message_at: now(),
+            preview: "hi".into(),
+            created_at: now(),
+            updated_at: now(),
+        }
+    }
+
+    fn message(c: &Conversation, direction: Direction, external: Option<&str>) -> Message {
+        Message {
+            id: new_id(),
+            conversation_id: c.id,
+            channel_id: c.channel_id,
+            direction,
+            status: if direction == Direction::Inbound { MessageStatus::Received } else { MessageStatus::Pending },
+            from_addr: c.peer.clone(),
+            from_name: None,
+            to_addrs: vec!["+15550001111".into()],
+            subject: None,
+            body_text: "hello".into(),
+            body_html: None,
+            rfc_message_id: Some(format!("{}@x.test", new_id().simple())),
+            in_reply_to: None,
+            references: vec!["a@x.test".into()],
+            external_id: external.map(str::to_owned),
+            author_id: None,
+            attempts: 0,
+            last_error: None,
+            tracking_token: Some(new_id().to_string()),
+            attachments: vec![],
+            meta: Map::new(),
+            sequence_id: None,
+            sequence_step: None,
+            created_at: now(),
+            sent_at: None,
+        }
+    }
+
+    async fn messages_are_stored_once_and_sent_once(s: SqlStore, _db: &TestDb) {
+        let ch = channel();
+        s.save_channel(&ch, None, &audit("channel", ch.id, "create")).await.unwrap();
+        let back = s.channel_by_key(&ch.public_key).await.unwrap().unwrap();
+        assert_eq!(back, ch, "settings and secrets round-trip");
+        s.set_channel_state(ch.id, &json!({"last_uid": 7})).await.unwrap();
+        assert_eq!(s.channel_state(ch.id).await.unwrap()["last_uid"], 7);
+        let stale =
+            s.save_channel(&Channel { version: 2, ..ch.clone() }, Some(5), &audit("channel", ch.id, "update")).await;
+        assert!(matches!(stale, Err(Error::PreconditionFailed { current: 1 })), "{stale:?}");
+
+        // An inbound message with its new conversation; the provider retries the webhook.
+        let conv = conversation(&ch, "+79161234567", None);
+        let first = message(&conv, Direction::Inbound, Some("SM1"));
+        let w = MessageWrite {
+            conversation: conv.clone(),
+            insert_conversation: true,
+            unread_delta: 1,
+            message: first.clone(),
+            job: None,
+        };
+        assert!(s.save_message(&w).await.unwrap());
+        let again = MessageWrite {
+            conversation: conv.clone(),
+            insert_conversation: false,
+            unread_delta: 1,
+            message: Message { id: new_id(), ..first.clone() },
+            job: None,
+        };
+        assert!(!s.save_message(&again).await.unwrap(), "the same provider id is stored once");
+        assert_eq!(s.get_conversation(conv.id).await.unwrap().unwrap().unread, 1);
+        assert_eq!(s.message_by_rfc_ids(&[first.rfc_message_id.clone().unwrap()]).await.unwrap().unwrap().id, first.id);
+        assert_eq!(s.open_conversation(ch.id, "+79161234567").await.unwrap().unwrap().id, conv.id);
+
+        // An answer and its send job in one transaction; the conversation's counters add up.
+        let out = message(&conv, Direction::Outbound, None);
+        let mut job = Job::new("message.send", json!({"id": out.id}), None, now());
+        job.dedupe_key = Some(format!("message.send:{}", out.id));
+        let mut next = conv.clone();
+        next.status = ConversationStatus::Waiting;
+        let w = MessageWrite {
+            conversation: next,
+            insert_conversation: false,
+            unread_delta: 0,
+            message: out.clone(),
+            job: Some(job.clone()),
+        };
+        assert!(s.save_message(&w).await.unwrap());
+        assert_eq!(s.job_status_by_key(job.dedupe_key.as_deref().unwrap()).await.unwrap().as_deref(), Some("queued"));
+        let stored = s.get_conversation(conv.id).await.unwrap().unwrap();
+        assert_eq!((stored.status, stored.version), (ConversationStatus::Waiting, 2));
+        assert_eq!(
+            s.messages_of(conv.id, 10).await.unwrap().iter().map(|m| m.id).collect::<Vec<_>>(),
+            vec![first.id, out.id]
+        );
+        let later = now() + chrono::Duration::hours(1);
+        assert!(s.nudge_job(job.dedupe_key.as_deref().unwrap(), later).await.unwrap().is_some());
+
+        // A failure keeps it pending; the acceptance is recorded once; a late failure does not undo it.
+        s.record_send_failure(out.id, "connection refused", false).await.unwrap();
+        let m = s.get_message(out.id).await.unwrap().unwrap();
+        assert_eq!(
+            (m.status, m.attempts, m.last_error.as_deref()),
+            (MessageStatus::Pending, 1, Some("connection refused"))
+        );
+        assert!(s.mark_sent(out.id, Some("SM9"), "250 OK", now()).await.unwrap());
+        assert!(!s.mark_sent(out.id, Some("SM9"), "250 OK", now()).await.unwrap(), "sent once");
+        s.record_send_failure(out.id, "late", true).await.unwrap();
+        let m = s.get_message(out.id).await.unwrap().unwrap();
+        assert_eq!((m.status, m.external_id.as_deref(), m.attempts), (MessageStatus::Sent, Some("SM9"), 2));
+        assert_eq!(m.meta["provider_reply"], "250 OK");
+        assert_eq!(s.message_by_token(m.tracking_token.as_deref().unwrap()).await.unwrap().unwrap().id, out.id);
+        s.mark_conversation_read(conv.id).await.unwrap();
+        assert_eq!(s.get_conversation(conv.id).await.unwrap().unwrap().unread, 0);
+    }
+    story!(messages_are_stored_once_and_sent_once);
+
+    async fn inbox_lists_by_reach_and_filters(s: SqlStore, _db: &TestDb) {
+        let mine = user("mine@example.com", "Mine", Role::Manager);
+        let other = user("other@example.com", "Other", Role::Manager);
+        for u in [&mine, &other] {
+            s.insert_user(u, &audit("user", u.user.id, "create")).await.unwrap();
+        }
+        let ch = channel();
+        s.save_channel(&ch, None, &audit("channel", ch.id, "create")).await.unwrap();
+        let mut ids = vec![];
+        for (peer, who) in [("+1", Some(mine.user.id)), ("+2", Some(other.user.id)), ("+3", None)] {
+            let c = conversation(&ch, peer, who);
+            ids.push(c.id);
+            let m = message(&c, Direction::Inbound, Some(peer));
+            s.save_message(&MessageWrite {
+                conversation: c,
+                insert_conversation: true,
+                unread_delta: 1,
+                message: m,
+                job: None,
+            })
+            .await
+            .unwrap();
+        }
+        let q = InboxQuery {
+            scope: Scope::Own(mine.user.id),
+            unassigned_visible: true,
+            statuses: vec![],
+            channel_kind: None,
+            channel_id: None,
+            assignee: None,
+            contact_id: None,
+            company_id: None,
+            unread_only: false,
+            limit: 10,
+            after: None,
+        };
+        let got: Vec<Uuid> = s.list_conversations(&q).await.unwrap().iter().map(|c| c.id).collect();
+        assert_eq!(got, vec![ids[2], ids[0]], "own and unassigned, newest first");
+        let unassigned = InboxQuery { assignee: Some(None), ..q.clone() };
+        assert_eq!(s.list_conversations(&unassigned).await.unwrap().len(), 1);
+        let all = InboxQuery { scope: Scope::All, ..q.clone() };
+        let page1 = s.list_conversations(&InboxQuery { limit: 2, ..all.clone() }).await.unwrap();
+        let last = page1.last().unwrap();
+        let page2 = s
+            .list_conversations(&InboxQuery { after: Some((last.last_message_at, last.id)), ..all.clone() })
+            .await
+            .unwrap();
+        assert_eq!(page2.iter().map(|c| c.id).collect::<Vec<_>>(), vec![ids[0]]);
+        assert_eq!(s.unread_by_kind(&all).await.unwrap(), vec![("sms".to_owned(), 3)]);
+        let email_only = InboxQuery { channel_kind: Some(ChannelKind::Email), ..all.clone() };
+        assert!(s.list_conversations(&email_only).await.unwrap().is_empty());
+        let closed = InboxQuery { statuses: vec![ConversationStatus::Closed], ..all };
+        assert!(s.list_conversations(&closed).await.unwrap().is_empty());
+    }
+    story!(inbox_lists_by_reach_and_filters);
+
+    async fn calls_consents_and_documents(s: SqlStore, _db: &TestDb) {
+        let ch = Channel { kind: ChannelKind::Phone, provider: "webhook".into(), ..channel() };
+        s.save_channel(&ch, None, &audit("channel", ch.id, "create")).await.unwrap();
+        let u = user("agent@example.com", "Agent", Role::Manager);
+        s.insert_user(&u, &audit("user", u.user.id, "create")).await.unwrap();
+        let mut call = Call {
+            id: new_id(),
+            version: 1,
+            channel_id: ch.id,
+            external_id: "c1".into(),
+            direction: Direction::Inbound,
+            from_number: "+33612345678".into(),
+            to_number: "101".into(),
+            status: CallStatus::Ringing,
+            user_id: Some(u.user.id),
+            contact_id: None,
+            company_id: None,
+            lead_id: None,
+            conversation_id: None,
+            started_at: now(),
+            answered_at: None,
+            ended_at: None,
+            duration_seconds: None,
+            recording_url: None,
+            task_id: None,
+            created_at: now(),
+            updated_at: now(),
+        };
+        s.save_call(&call, true).await.unwrap();
+        assert!(s.save_call(&Call { id: new_id(), ..call.clone() }, true).await.is_err(), "one call per PBX id");
+        call.status = CallStatus::Ended;
+        call.duration_seconds = Some(30);
+        call.version = 2;
+        s.save_call(&call, false).await.unwrap();
+        assert_eq!(s.call_by_external(ch.id, "c1").await.unwrap().unwrap().duration_seconds, Some(30));
+        assert_eq!(s.calls_of_user(u.user.id, now() - chrono::Duration::minutes(5)).await.unwrap().len(), 1);
+
+        // The newest consent decides.
+        for (status, at) in [("granted", now() - chrono::Duration::minutes(2)), ("withdrawn", now())] {
+            s.insert_consent(&Consent {
+                id: new_id(),
+                channel: "email".into(),
+                address: "kim@x.test".into(),
+                status: status.into(),
+                source: "test".into(),
+                text: None,
+                contact_id: None,
+                created_at: at,
+            })
+            .await
+            .unwrap();
+        }
+        assert_eq!(s.latest_consent("email", "kim@x.test").await.unwrap().unwrap().status, "withdrawn");
+        assert!(s.latest_consent("sms", "kim@x.test").await.unwrap().is_none());
+
+        // Documents: versions, keys, deletion refused while in use.
+        let d = CommDoc {
+            id: new_id(),
+            kind: "form".into(),
+            version: 1,
+            name: "Contact".into(),
+            public_key: Some("form-key".into()),
+            body: json!({"fields": []}),
+            created_at: now(),
+            updated_at: now(),
+        };
+        s.save_doc(&d, None, &audit("form", d.id, "create")).await.unwrap();
+        assert_eq!(s.doc_by_key("form-key").await.unwrap().unwrap().id, d.id);
+        let stale = s.save_doc(&CommDoc { version: 2, ..d.clone() }, Some(3), &audit("form", d.id, "update")).await;
+        assert!(matches!(stale, Err(Error::PreconditionFailed { current: 1 })));
+        s.insert_submission(d.id, None, None, &json!({"name": "x"}), true, now()).await.unwrap();
+        assert_eq!(s.count_submissions(d.id).await.unwrap(), 1);
+        assert!(matches!(s.delete_doc(d.id, &audit("form", d.id, "delete")).await, Err(Error::Conflict { .. })));
+        let t = CommDoc { id: new_id(), kind: "template".into(), public_key: None, ..d.clone() };
+        s.save_doc(&t, None, &audit("template", t.id, "create")).await.unwrap();
+        assert_eq!(s.list_docs("template").await.unwrap().len(), 1);
+        s.delete_doc(t.id, &audit("template", t.id, "delete")).await.unwrap();
+        assert!(s.get_doc(t.id).await.unwrap().is_none());
+    }
+    story!(calls_consents_and_documents);
+}

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod i18n;
 pub mod metrics;
 pub mod middleware;
+pub mod public;
 pub mod state;
 pub mod ui;
 
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> anyhow::Result<Router> {
     Ok(Router::new()
         .merge(api)
         .merge(ui)
+        .merge(public::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

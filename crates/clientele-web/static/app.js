@@ -522,3 +522,17 @@
   document.addEventListener("DOMContentLoaded", function () { layoutCalendar(); });
   document.addEventListener("htmx:afterSettle", function () { layoutCalendar(); });
 })();
+
+// Inbox: a sent answer clears its form; the thread stays scrolled to the newest message.
+document.addEventListener("htmx:afterRequest", function (e) {
+  var f = e.detail && e.detail.elt;
+  if (f && f.matches && f.matches("form[data-reset]") && e.detail.successful) f.reset();
+});
+document.addEventListener("htmx:afterSwap", function (e) {
+  var t = e.detail && e.detail.target;
+  if (t && t.id === "thread") t.scrollTop = t.scrollHeight;
+});
+document.addEventListener("DOMContentLoaded", function () {
+  var t = document.getElementById("thread");
+  if (t) t.scrollTop = t.scrollHeight;
+});

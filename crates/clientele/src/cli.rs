@@ -173,7 +173,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(cfg: Config) -> anyhow::Result<()> {
+async fn serve(mut cfg: Config) -> anyhow::Result<()> {
+    startup::pin_port(&mut cfg)?;
     let store = startup::open_store(&cfg).await?;
     let services = startup::services(&cfg, store.clone());
     if cfg.demo {

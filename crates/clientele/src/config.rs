@@ -32,6 +32,10 @@ pub struct Config {
     pub no_worker: bool,
     /// Default region for phone numbers without a country code (ISO 3166 alpha-2).
     pub default_region: String,
+    /// Where people and providers reach this Clientele (`https://crm.example.com`): links,
+    /// the tracking pixel and unsubscribe pages in e-mails, webhook URLs. Default:
+    /// `http://` + `listen`.
+    pub public_url: String,
 }
 
 impl Default for Config {
@@ -48,6 +52,7 @@ impl Default for Config {
             demo: false,
             no_worker: false,
             default_region: "US".into(),
+            public_url: String::new(),
         }
     }
 }
@@ -68,6 +73,15 @@ pub struct FlagOverrides {
 }
 
 impl Config {
+    /// The public address: `public_url`, else `http://` + `listen`.
+    pub fn public_url(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+
     /// Loads the layers. `file` is `--config`; without it `clientele.toml` in the working
     /// directory is read when present.
     pub fn load(file: Option<PathBuf>, flags: FlagOverrides) -> anyhow::Result<Self> {
@@ -102,6 +116,10 @@ impl Config {
                 "configuration: default_region `{}` is not a country code like RU, FR or KR",
                 self.default_region
             );
+        }
+        let url = &self.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            anyhow::bail!("configuration: public_url must start with http:// or https://");
         }
         if self.db_max_connections == 0 {
             anyhow::bail!("configuration: db_max_connections must be at least 1");

@@ -31,7 +31,19 @@ pub fn services(cfg: &Config, store: SqlStore) -> Services {
         default_region: clientele_core::domain::phone::Region::parse(&cfg.default_region).ok(),
         ..ServiceSettings::default()
     };
-    Services::new(Arc::new(store), settings)
+    Services::new(Arc::new(store), settings).with_comms(clientele_comms::comms(&cfg.public_url()))
+}
+
+/// With `listen` on port 0 and no `public_url`, picks the free port now, so that the links
+/// in e-mails and the webhook URLs name the real address.
+pub fn pin_port(cfg: &mut Config) -> anyhow::Result<()> {
+    if cfg.public_url.is_empty() && cfg.listen.ends_with(":0") {
+        let addr = std::net::TcpListener::bind(&cfg.listen)
+            .and_then(|l| l.local_addr())
+            .with_context(|| format!("listening on {}", cfg.listen))?;
+        cfg.listen = addr.to_string();
+    }
+    Ok(())
 }
 
 /// A server bound to its address and ready to run.
@@ -93,6 +105,10 @@ pub fn worker_id() -> String {
 /// nodes at once (each statement is idempotent).
 pub async fn maintenance_loop(services: Services, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
+        // Every mailbox keeps its chain of poll jobs (after a restart, or when one died).
+        if let Err(e) = services.ensure_polling().await {
+            tracing::warn!(error = %e, "checking the mailbox pollers failed");
+        }
         let now = clientele_core::domain::now();
         let store = services.store();
         match store.delete_expired_sessions(now).await {

@@ -13,6 +13,7 @@ pub mod filter;
 pub mod ical;
 pub mod import;
 pub mod import_map;
+pub mod inbox;
 pub mod job;
 pub mod lead;
 pub mod money;

@@ -108,6 +108,15 @@ impl Services {
             "import.run" => self.run_import(id()?, lease).await,
             "import.undo" => self.run_undo(id()?, lease).await,
             "export.run" => self.run_export(id()?, lease).await,
+            "message.send" => self.run_send(id()?).await,
+            "mailbox.poll" => {
+                let key = job.payload.get("key").and_then(Value::as_str).unwrap_or_default().to_owned();
+                self.run_poll(id()?, &key).await
+            }
+            "sequence.step" => {
+                let step = job.payload.get("step").and_then(Value::as_i64).unwrap_or(0);
+                self.run_sequence_step(id()?, step).await
+            }
             "task.reminder" => self.run_reminder(&job.payload).await,
             "deals.stuck_check" => self.run_stuck_check().await,
             other => Err(Error::invalid("kind", format!("no handler for jobs of kind `{other}`"))),
@@ -122,6 +131,7 @@ impl Services {
         match job.kind.as_str() {
             "import.run" | "import.undo" => self.import_failed(id, msg).await,
             "export.run" => self.export_failed(id, msg).await,
+            "message.send" => self.send_buried(id, msg).await,
             _ => Ok(()),
         }
     }

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod bulk;
 mod calendar;
+mod calls;
 mod clients;
 mod collab;
 mod deals;
@@ -16,9 +17,11 @@ mod fields;
 mod files;
 mod funnel;
 mod imports;
+mod inbox;
 pub mod jobs;
 mod leads;
 mod notify;
+mod outreach;
 mod products;
 mod tasks;
 mod teams;
@@ -28,6 +31,7 @@ mod users;
 pub use auth::{LoginOutcome, NewSessionCookie};
 pub use bulk::{BulkAction, BulkFailure, BulkRequest, BulkResult, BulkSelection};
 pub use calendar::{CalendarEvent, CalendarRequest, CalendarView, CreatedFeed, period};
+pub use calls::{CallView, DialRequest};
 pub use clients::{CompanyView, ContactView, LinkRequest, ListRequest, MergeRequest, SearchResults};
 pub use collab::{
     ActivityListRequest, ActivityPage, CommentRequest, CommentView, RecordInfo, TIMELINE_TYPES, Timeline, TimelineItem,
@@ -49,8 +53,17 @@ pub use funnel::{
     LossReasonRequest, RateRequest, StageInput, StageOrderRequest, StagePatch, UpdatePipelineRequest,
 };
 pub use imports::{DuplicateOf, NewImport, PresetList, PresetRequest, PreviewRow, RowAction};
+pub use inbox::{
+    ChannelInput, ChannelView, ChatPost, ComposeRequest, ConversationPatch, ConversationView, InboxPage, InboxRequest,
+    POLL_SECONDS, ReplyRequest, SEND_ATTEMPTS,
+};
 pub use leads::{ConversionPreview, ConversionResult, ConvertRequest, ConvertedRecord};
 pub use notify::{KindPreference, NOTIFICATION_KINDS, NotificationPreferences};
+pub use outreach::{
+    BotRule, BotRuleInput, ConsentInput, EmailTemplate, EnrollRequest, EnrollResult, Form, FormField, FormInput,
+    FormOutcome, RenderRequest, RenderedTemplate, Sequence, SequenceInput, SequenceStep, TEMPLATE_LOCALES,
+    TemplateInput, TemplateVariant,
+};
 pub use products::{
     CategoryNode, CategoryRequest, MovementListRequest, PriceInput, PriceListRequest, ProductInput, ProductListRequest,
     StockRequest,
@@ -160,6 +173,8 @@ pub struct Services {
     actors: Arc<ShortCache<Uuid, crate::authz::Actor>>,
     /// Wakes this process's worker when a job is queued.
     wake: Arc<tokio::sync::Notify>,
+    /// Mail, provider and PBX adapters (none until [`Services::with_comms`]).
+    comms: Arc<crate::comms::Comms>,
 }
 
 impl Services {
@@ -171,7 +186,18 @@ impl Services {
             tokens: Arc::new(ShortCache::new(AUTH_TTL)),
             actors: Arc::new(ShortCache::new(AUTH_TTL)),
             wake: Arc::new(tokio::sync::Notify::new()),
+            comms: Arc::new(crate::comms::Comms::none()),
         }
+    }
+
+    /// Connects the inbox to the outside world (SMTP, IMAP, providers, the PBX).
+    pub fn with_comms(mut self, comms: crate::comms::Comms) -> Self {
+        self.comms = Arc::new(comms);
+        self
+    }
+
+    pub fn comms(&self) -> &crate::comms::Comms {
+        &self.comms
     }
 
     /// The custom field definitions of `entity`, from a short-lived in-process cache.

@@ -13,12 +13,12 @@ use crate::store::{Notification, NotificationWrite};
 
 /// Every kind of notification.
 pub const NOTIFICATION_KINDS: &[&str] =
-    &["task_assigned", "task_reminder", "mentioned", "client_transferred", "deal_stuck"];
+    &["task_assigned", "task_reminder", "mentioned", "client_transferred", "deal_stuck", "email_opened"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KindPreference {
-    /// task_assigned, task_reminder, mentioned, client_transferred or deal_stuck.
+    /// task_assigned, task_reminder, mentioned, client_transferred, deal_stuck or email_opened.
     pub kind: String,
     /// Shown in the app (the bell).
     pub in_app: bool,

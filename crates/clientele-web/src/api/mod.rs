@@ -9,6 +9,7 @@ mod docs;
 mod documents;
 mod funnel;
 pub mod imports;
+pub mod inbox;
 mod leads;
 mod products;
 mod settings;
@@ -66,6 +67,14 @@ use clientele_core::Error;
         (name = "leads", description = "Leads: incoming requests, their qualification and conversion"),
         (name = "products", description = "The product catalogue: categories, price lists, products, stock"),
         (name = "documents", description = "Quotes and invoices of deals: numbering, PDFs, status operations, payments; the document settings"),
+        (name = "inbox", description = "One inbox of conversations across channels: statuses, assignees, unread counts, answers queued for sending"),
+        (name = "channels", description = "Mailboxes, SMS numbers, messenger bots, the website chat and phone lines; the bot's first answers"),
+        (name = "calls", description = "Telephony: calls of clients, the live screen pop, click-to-call"),
+        (name = "email-templates", description = "E-mail templates with variables in every UI language"),
+        (name = "forms", description = "Website lead forms and their embed snippet"),
+        (name = "sequences", description = "E-mail sequences: steps, enrolments, per-step figures"),
+        (name = "consents", description = "Consent and unsubscribe records honoured by every bulk send"),
+        (name = "hooks", description = "Public webhooks for providers, mail services, the PBX, the chat widget and forms (authenticated by each channel's secret or signature)"),
         (name = "tasks", description = "Tasks, recurring tasks and group (campaign) tasks"),
         (name = "calendar", description = "The calendar and private iCalendar feeds"),
         (name = "activities", description = "Calls, meetings, e-mails, messages and notes, and a record's timeline"),
@@ -203,6 +212,38 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             routes!(documents::get_logo, documents::put_logo, documents::delete_logo)
                 .layer(DefaultBodyLimit::max(clientele_core::service::LOGO_MAX_BYTES + 64 * 1024)),
         )
+        .routes(routes!(inbox::list_inbox))
+        .routes(routes!(inbox::compose))
+        .routes(routes!(inbox::get_message))
+        .routes(routes!(inbox::retry_message))
+        .routes(routes!(inbox::get_conversation, inbox::update_conversation))
+        .routes(routes!(inbox::mark_read))
+        .routes(routes!(inbox::reply))
+        .routes(routes!(inbox::live_calls))
+        .routes(routes!(inbox::list_calls))
+        .routes(routes!(inbox::dial))
+        .routes(routes!(inbox::list_channels, inbox::create_channel))
+        .routes(routes!(inbox::get_channel, inbox::update_channel))
+        .routes(routes!(inbox::poll_channel))
+        .routes(routes!(inbox::channel_status))
+        .routes(routes!(inbox::list_templates, inbox::create_template))
+        .routes(routes!(inbox::get_template, inbox::put_template, inbox::delete_template))
+        .routes(routes!(inbox::render_template))
+        .routes(routes!(inbox::list_forms, inbox::create_form))
+        .routes(routes!(inbox::get_form, inbox::put_form, inbox::delete_form))
+        .routes(routes!(inbox::list_sequences, inbox::create_sequence))
+        .routes(routes!(inbox::get_sequence, inbox::put_sequence, inbox::delete_sequence))
+        .routes(routes!(inbox::list_enrollments, inbox::enroll))
+        .routes(routes!(inbox::stop_enrollment))
+        .routes(routes!(inbox::list_bot_rules, inbox::create_bot_rule))
+        .routes(routes!(inbox::put_bot_rule, inbox::delete_bot_rule))
+        .routes(routes!(inbox::get_consent, inbox::record_consent))
+        .routes(routes!(inbox::email_hook).layer(DefaultBodyLimit::max(inbox::MIME_MAX_BYTES)))
+        .routes(routes!(inbox::channel_hook))
+        .routes(routes!(inbox::calls_hook))
+        .routes(routes!(inbox::chat_info))
+        .routes(routes!(inbox::chat_messages, inbox::chat_post))
+        .routes(routes!(inbox::form_info, inbox::form_submit))
         .routes(routes!(tasks::list_tasks, tasks::create_task))
         .routes(routes!(tasks::get_task, tasks::update_task, tasks::delete_task))
         .routes(routes!(tasks::complete_task))

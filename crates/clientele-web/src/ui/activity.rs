@@ -428,6 +428,7 @@ pub fn note_row(c: &Chrome, n: &Notification) -> NoteRow {
             c.t.with("notif-deal-stuck", &[("deal", &p("deal")), ("stage", &p("stage"))]),
             c.t.with("notif-deal-stuck-days", &[("days", &p("days")), ("limit", &p("limit"))]),
         ),
+        ("email_opened", true) => (c.t.with("notif-email-opened", &[("who", &p("who"))]), p("subject")),
         _ => (n.title.clone(), n.body.clone().unwrap_or_default()),
     };
     NoteRow {

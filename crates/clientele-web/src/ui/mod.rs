@@ -10,6 +10,7 @@ mod fields;
 mod forms;
 mod home;
 mod imports;
+mod inbox;
 mod leads;
 mod list_kinds;
 mod list_rows;
@@ -145,7 +146,20 @@ pub fn routes() -> Router<AppState> {
         .route("/timeline/{kind}/{id}", get(activity::timeline_get))
         .route("/timeline/{kind}/{id}/{what}", post(activity::timeline_post))
         .route("/feed", get(activity::feed))
-        .route("/inbox", get(home::section))
+        .route("/inbox", get(inbox::index))
+        .route("/inbox/list", get(inbox::list))
+        .route("/inbox/pop", get(inbox::pop))
+        .route("/inbox/client/{kind}/{id}", get(inbox::client))
+        .route("/inbox/messages/{id}/retry", post(inbox::retry_post))
+        .route("/inbox/messages/{id}/attachments/{file_id}", get(inbox::attachment))
+        .route("/inbox/{id}", get(inbox::show))
+        .route("/inbox/{id}/thread", get(inbox::thread))
+        .route("/inbox/{id}/reply", post(inbox::reply_post))
+        .route("/inbox/{id}/update", post(inbox::update_post))
+        .route("/settings/channels", get(inbox::channels_get).post(inbox::channels_post))
+        .route("/settings/channels/{id}/poll", post(inbox::channel_poll_post))
+        .route("/settings/outreach", get(inbox::outreach_get))
+        .route("/settings/outreach/{what}", post(inbox::outreach_post))
         .route("/reports", get(home::section))
         .route("/settings", get(settings::index))
         .route("/settings/profile", get(settings::profile_get).post(settings::profile_post))

@@ -56,13 +56,15 @@ impl TestApp {
             Backend::Sqlite => TestDb::sqlite().await.ok()?,
             Backend::Postgres => TestDb::postgres(&postgres_url()?).await.expect("test schema"),
         };
-        let cfg = Config {
+        let mut cfg = Config {
             listen: "127.0.0.1:0".into(),
             database_url: db.url.expose().to_owned(),
             db_max_connections: 5,
             default_region: "RU".into(),
             ..Config::default()
         };
+        // E-mails carry links to this server (tracking, unsubscribe): its port is known first.
+        startup::pin_port(&mut cfg).expect("a free port");
         let store = startup::open_store(&cfg).await.expect("store");
         let services = startup::services(&cfg, store);
         let server = startup::Server::bind(&cfg, services.clone()).await.expect("bind");

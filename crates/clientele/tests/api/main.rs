@@ -6,6 +6,8 @@
 
 mod helpers;
 mod imports;
+mod inbox;
+mod mail_servers;
 
 mod activity;
 mod auth;

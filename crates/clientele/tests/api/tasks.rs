@@ -235,7 +235,7 @@ async fn assigning_a_colleague_notifies_them_and_reach_follows_roles(app: TestAp
         StatusCode::OK,
     )
     .await;
-    assert_eq!(prefs["kinds"].as_array().unwrap().len(), 5);
+    assert_eq!(prefs["kinds"].as_array().unwrap().len(), clientele_core::service::NOTIFICATION_KINDS.len());
     post(&a, &app, "/tasks", json!({"title": "Another", "assignee_id": bob.id})).await;
     assert_eq!(notifications(&b, &app).await.len(), 1);
     let bad = send(
