@@ -46,10 +46,18 @@ async function api(page, method, path, data) {
   return body;
 }
 
-const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+// Days of next week (the week view runs Monday to Sunday), so that the task, the slot it is
+// dragged to and the day the keyboard moves it to are in one week whatever today is.
+const nextMonday = (() => {
+  const d = new Date();
+  d.setUTCHours(12, 0, 0, 0);
+  d.setUTCDate(d.getUTCDate() + ((8 - d.getUTCDay()) % 7 || 7));
+  return d;
+})();
+const day = (offset) => new Date(nextMonday.getTime() + offset * 86400000).toISOString().slice(0, 10);
 
 let dealId;
-const due = day(2);
+const due = day(1);
 
 test("a task given to a colleague from a deal card, and a call logged on it, show on its timeline", async () => {
   const { ctx, page, problems } = await signedIn("admin@example.com");
@@ -59,7 +67,7 @@ test("a task given to a colleague from a deal card, and a call logged on it, sho
   const tl = page.locator("[data-testid=timeline]");
   await tl.waitFor();
 
-  // A task for Max, due at 10:00 in two days, with a reminder.
+  // A task for Max, due at 10:00 next Tuesday, with a reminder.
   await tl.locator("[data-testid=tl-task] > summary").click();
   await tl.locator("[data-testid=task-title]").fill("Prepare the renewal contract");
   await tl.locator("[data-testid=task-due]").fill(`${due}T10:00`);
