@@ -6,7 +6,7 @@
 //! change that was rolled back.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::domain::audit::{AuditEntry, AuditFilter};
@@ -128,6 +128,7 @@ pub trait Store:
     + InboxStore
     + TaskStore
     + CollabStore
+    + ReportStore
 {
 }
 
@@ -155,6 +156,7 @@ impl<T> Store for T where
         + InboxStore
         + TaskStore
         + CollabStore
+        + ReportStore
 {
 }
 
@@ -1129,4 +1131,270 @@ pub trait CollabStore: Send + Sync {
     /// The live feed with this token hash.
     async fn calendar_feed_by_hash(&self, token_hash: &str) -> Result<Option<CalendarFeed>>;
     async fn revoke_calendar_feed(&self, id: Uuid, at: DateTime<Utc>, audit: &AuditEntry) -> Result<bool>;
+}
+
+// ---------------- reports ----------------
+
+/// What a report covers: the viewer's reach over deals (applied in SQL) and the filters of
+/// the dashboard or request.
+#[derive(Debug, Clone)]
+pub struct ReportFilter {
+    pub scope: crate::authz::Scope,
+    pub pipeline_id: Option<Uuid>,
+    /// The deal's main manager.
+    pub owner_id: Option<Uuid>,
+    /// Deals whose main manager is in this team (or a team below it: the service expands).
+    pub team_ids: Vec<Uuid>,
+}
+
+/// How a funnel (or segment profitability) is cut into segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slice {
+    None,
+    /// `new` or `existing` client: existing when the client (company, else contact) had a won
+    /// deal closed before this deal was created.
+    ClientAge,
+    Source,
+    /// The product lines of the deal (a deal with two products is in both segments).
+    Product,
+    /// The region of the company's address, else the contact's.
+    Region,
+    Manager,
+    /// Each tag of the deal (a deal with two tags is in both).
+    Tag,
+    /// The value of a deal custom field (key validated to `[a-z][a-z0-9_]*`).
+    Field(String),
+}
+
+/// Funnel of a pipeline: the cohort of its deals created in `[from, to)`.
+#[derive(Debug, Clone)]
+pub struct FunnelQuery {
+    pub filter: ReportFilter,
+    pub pipeline_id: Uuid,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub slice: Slice,
+}
+
+/// One stage of one segment: the cohort's stays there and where they went next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunnelStageRow {
+    pub segment: Option<String>,
+    pub stage_id: Uuid,
+    /// Distinct deals that entered it.
+    pub entries: i64,
+    /// Stays (a deal that came back counts again).
+    pub visits: i64,
+    pub to_forward: i64,
+    pub to_backward: i64,
+    pub to_won: i64,
+    pub to_lost: i64,
+    /// Left for a stage of another pipeline.
+    pub to_other: i64,
+    /// Completed stays: count, mean and median seconds.
+    pub stays: i64,
+    pub mean_seconds: Option<f64>,
+    pub median_seconds: Option<f64>,
+}
+
+/// The cohort of one segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunnelCohortRow {
+    pub segment: Option<String>,
+    pub deals: i64,
+    pub won: i64,
+    pub lost: i64,
+    /// Closed deals: count, mean and median seconds from creation to closing.
+    pub closed: i64,
+    pub length_mean: Option<f64>,
+    pub length_median: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FunnelFacts {
+    pub stages: Vec<FunnelStageRow>,
+    pub cohorts: Vec<FunnelCohortRow>,
+    pub reach: Vec<(Option<String>, crate::domain::report::ReachBucket)>,
+}
+
+/// Amounts of a group in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSum {
+    /// The group: a bucket index, a status, a source, a loss reason id, a stage id, ...
+    pub key: Option<String>,
+    pub currency: String,
+    pub count: i64,
+    pub sum_minor: i64,
+}
+
+/// The sales figures of a period, added up in the database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SalesFacts {
+    /// Deals created in the period by current status.
+    pub created_by_status: Vec<GroupSum>,
+    /// Deals won in the period (closing time), by currency.
+    pub won: Vec<GroupSum>,
+    pub lost_count: i64,
+    /// Deals created in the period that are won now.
+    pub created_won: i64,
+    /// Won deals closed in the period: mean and median seconds from creation to closing.
+    pub cycle_count: i64,
+    pub cycle_mean: Option<f64>,
+    pub cycle_median: Option<f64>,
+    /// Lost in the period by loss reason id (text; `None` without a reason).
+    pub loss_reasons: Vec<GroupSum>,
+    /// Won in the period by source.
+    pub by_source: Vec<GroupSum>,
+    /// Clients whose first won deal closed in the period, by that deal's source.
+    pub acquired_by_source: Vec<(Option<String>, i64)>,
+}
+
+/// A series by bucket index (`key` = index into the buckets).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SeriesFacts {
+    pub won: Vec<GroupSum>,
+    pub created: Vec<GroupSum>,
+}
+
+/// Planned or received payments of deals within reach, by the deal's manager and currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentSum {
+    pub owner_id: Option<Uuid>,
+    pub currency: String,
+    pub count: i64,
+    pub sum_minor: i64,
+}
+
+/// One user's activity in a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityFacts {
+    pub user_id: Uuid,
+    pub calls_out: i64,
+    pub calls_out_seconds: i64,
+    pub calls_in: i64,
+    pub calls_in_seconds: i64,
+    pub emails: i64,
+    pub meetings: i64,
+    pub tasks_done: i64,
+    pub tasks_overdue: i64,
+}
+
+/// Won revenue of one item (client or product) in one bucket and currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemBucketSum {
+    pub id: Uuid,
+    pub name: String,
+    pub bucket: i64,
+    pub currency: String,
+    pub sum_minor: i64,
+}
+
+/// The fact of a plan: won deals of its people in its period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanFact {
+    /// Won amounts by currency (minor units).
+    pub amounts: Vec<(String, i64)>,
+    pub count: i64,
+    /// Margins by currency: line totals without tax less product costs; the amount of a deal
+    /// without lines.
+    pub margins: Vec<(String, i64)>,
+}
+
+/// One segment of segment profitability: deals created in the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentRow {
+    pub segment: Option<String>,
+    pub currency: String,
+    pub deals: i64,
+    pub won: i64,
+    pub revenue_minor: i64,
+    pub margin_minor: i64,
+}
+
+/// Clients with won deals in the previous period and in this one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChurnFacts {
+    pub active_before: i64,
+    pub retained: i64,
+    pub churned: i64,
+    pub new_clients: i64,
+}
+
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    async fn funnel_facts(&self, q: &FunnelQuery) -> Result<FunnelFacts>;
+    async fn sales_facts(&self, f: &ReportFilter, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<SalesFacts>;
+    async fn sales_series(&self, f: &ReportFilter, buckets: &[(DateTime<Utc>, DateTime<Utc>)]) -> Result<SeriesFacts>;
+    /// Open deals now, by stage and currency (`key` = stage id).
+    async fn open_pipeline(&self, f: &ReportFilter) -> Result<Vec<GroupSum>>;
+    /// Payments of `kind` (`planned` / `actual`) dated `from..=to`.
+    async fn payment_sums(
+        &self,
+        f: &ReportFilter,
+        kind: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<PaymentSum>>;
+    /// Activity of the users within `users` (a scope over the acting user) in `[from, to)`;
+    /// overdue tasks as of `now`.
+    async fn activity_facts(
+        &self,
+        users: &crate::authz::Scope,
+        user_ids: &[Uuid],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ActivityFacts>>;
+    /// Won deals of the owners (`None`: everyone within reach) closed in `[from, to)`.
+    async fn plan_fact(
+        &self,
+        f: &ReportFilter,
+        owners: Option<&[Uuid]>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<PlanFact>;
+    /// Won revenue per client (`products == false`) or product per bucket.
+    async fn item_revenue(
+        &self,
+        f: &ReportFilter,
+        products: bool,
+        buckets: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> Result<Vec<ItemBucketSum>>;
+    async fn churn_facts(
+        &self,
+        f: &ReportFilter,
+        before: (DateTime<Utc>, DateTime<Utc>),
+        now: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<ChurnFacts>;
+    async fn segment_rows(
+        &self,
+        f: &ReportFilter,
+        slice: &Slice,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<SegmentRow>>;
+
+    async fn list_plans(&self) -> Result<Vec<crate::domain::report::SalesPlan>>;
+    async fn get_plan(&self, id: Uuid) -> Result<Option<crate::domain::report::SalesPlan>>;
+    /// Inserts (`expected == None`) or updates at `expected` version.
+    async fn save_plan(
+        &self,
+        p: &crate::domain::report::SalesPlan,
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn delete_plan(&self, id: Uuid, audit: &AuditEntry) -> Result<bool>;
+    async fn list_costs(&self) -> Result<Vec<crate::domain::report::ChannelCost>>;
+    async fn get_cost(&self, id: Uuid) -> Result<Option<crate::domain::report::ChannelCost>>;
+    async fn save_cost(
+        &self,
+        c: &crate::domain::report::ChannelCost,
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn delete_cost(&self, id: Uuid, audit: &AuditEntry) -> Result<bool>;
+    /// Costs of `kind` whose period overlaps `from..=to`.
+    async fn cost_sums(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<GroupSum>>;
+    /// The users in these teams.
+    async fn team_members(&self, team_ids: &[Uuid]) -> Result<Vec<Uuid>>;
 }

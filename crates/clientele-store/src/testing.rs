@@ -75,3 +75,39 @@ async fn sweep_old_schemas(admin: &Db, now: i64) {
         }
     }
 }
+
+/// One stay to write back with chosen times (tests of reports set history to known instants).
+#[derive(Debug, Clone)]
+pub struct StayTimes {
+    pub id: uuid::Uuid,
+    pub entered_at: chrono::DateTime<chrono::Utc>,
+    pub left_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Rewrites a deal's creation and closing times and its stays' times, as if it had been
+/// created and moved then (moves through the API happen now; reports need known instants).
+pub async fn backdate_deal(
+    store: &SqlStore,
+    deal_id: uuid::Uuid,
+    created_at: chrono::DateTime<chrono::Utc>,
+    closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    stays: &[StayTimes],
+) -> anyhow::Result<()> {
+    let db = store.db();
+    let mut tx = db.begin().await?;
+    for s in stays {
+        tx.execute(
+            "UPDATE deal_stage_history SET entered_at = $2, left_at = $3 WHERE id = $1 AND deal_id = $4",
+            crate::args![s.id, s.entered_at, s.left_at, deal_id],
+        )
+        .await?;
+    }
+    let last = stays.iter().map(|s| s.entered_at).max().unwrap_or(created_at);
+    tx.execute(
+        "UPDATE deals SET created_at = $2, closed_at = $3, stage_entered_at = $4 WHERE id = $1",
+        crate::args![deal_id, created_at, closed_at, last],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -23,6 +23,7 @@ mod leads;
 mod notify;
 mod outreach;
 mod products;
+mod reports;
 mod tasks;
 mod teams;
 mod tokens;
@@ -67,6 +68,12 @@ pub use outreach::{
 pub use products::{
     CategoryNode, CategoryRequest, MovementListRequest, PriceInput, PriceListRequest, ProductInput, ProductListRequest,
     StockRequest,
+};
+pub use reports::{
+    AbcXyzReport, ActivityReport, ActivityRow, ChurnReport, CostInput, DailyReport, FunnelReport, FunnelSegment,
+    FunnelStage, LossReasonRow, ManagerDay, PaymentFigure, PeriodView, PipelineStageRow, PipelineValue, PlanFactReport,
+    PlanFactRow, PlanInput, ReportParams, SalesDynamics, SalesReport, SalesSummary, SegmentFigures, SegmentReport,
+    SeriesPoint, SourceRow, StageExits, StatusRow,
 };
 pub use tasks::{
     CompleteRequest, Completed, GroupCopy, GroupTaskRequest, GroupView, TASK_SORTS, TaskListRequest, TaskView,

@@ -12,6 +12,7 @@ pub mod imports;
 pub mod inbox;
 mod leads;
 mod products;
+mod reports;
 mod settings;
 mod tasks;
 mod teams;
@@ -80,6 +81,7 @@ use clientele_core::Error;
         (name = "activities", description = "Calls, meetings, e-mails, messages and notes, and a record's timeline"),
         (name = "comments", description = "Comments with @mentions on any record"),
         (name = "feed", description = "The events feed: everything that changed"),
+        (name = "reports", description = "Standard reports (funnel, sales, managers, plan/fact, ABC/XYZ, churn, segments), sales plans and channel costs"),
     )
 )]
 struct ApiDoc;
@@ -265,6 +267,19 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(activity::feed))
         .routes(routes!(activity::unread))
         .routes(routes!(activity::preferences, activity::set_preferences))
+        .routes(routes!(reports::funnel))
+        .routes(routes!(reports::sales))
+        .routes(routes!(reports::dynamics))
+        .routes(routes!(reports::daily))
+        .routes(routes!(reports::activity))
+        .routes(routes!(reports::plan_fact))
+        .routes(routes!(reports::abc_xyz))
+        .routes(routes!(reports::churn))
+        .routes(routes!(reports::segments))
+        .routes(routes!(reports::list_plans, reports::create_plan))
+        .routes(routes!(reports::update_plan, reports::delete_plan))
+        .routes(routes!(reports::list_costs, reports::create_cost))
+        .routes(routes!(reports::update_cost, reports::delete_cost))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.

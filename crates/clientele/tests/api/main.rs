@@ -19,6 +19,7 @@ mod documents;
 mod leads;
 mod permissions;
 mod products;
+mod reports;
 mod tasks;
 mod ui;
 mod ui_clients;

@@ -1,0 +1,59 @@
+-- Reports and dashboards: sales plans (per manager, team or the whole company), costs per
+-- channel and period (acquisition and retention), dashboards of widgets, and the indexes the
+-- standard reports read.
+
+CREATE TABLE sales_plans (
+    id            UUID PRIMARY KEY,
+    version       BIGINT NOT NULL,
+    period_start  DATE NOT NULL,
+    period_end    DATE NOT NULL,
+    user_id       UUID REFERENCES users (id),
+    team_id       UUID REFERENCES teams (id),
+    currency      TEXT NOT NULL,
+    amount_minor  BIGINT NOT NULL,
+    deal_count    BIGINT NOT NULL,
+    margin_minor  BIGINT NOT NULL,
+    note          TEXT,
+    created_at    TIMESTAMPTZ NOT NULL,
+    updated_at    TIMESTAMPTZ NOT NULL,
+    CHECK (user_id IS NULL OR team_id IS NULL)
+);
+CREATE INDEX sales_plans_period ON sales_plans (period_start, period_end);
+
+CREATE TABLE channel_costs (
+    id            UUID PRIMARY KEY,
+    version       BIGINT NOT NULL,
+    channel       TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('acquisition', 'retention')),
+    period_start  DATE NOT NULL,
+    period_end    DATE NOT NULL,
+    currency      TEXT NOT NULL,
+    amount_minor  BIGINT NOT NULL,
+    note          TEXT,
+    created_at    TIMESTAMPTZ NOT NULL,
+    updated_at    TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX channel_costs_period ON channel_costs (period_start, period_end);
+
+-- A dashboard belongs to its owner; a shared one is seen by everyone (each widget's figures
+-- still within the viewer's reach). `widgets` is the JSON list of widget definitions.
+CREATE TABLE dashboards (
+    id          UUID PRIMARY KEY,
+    version     BIGINT NOT NULL,
+    name        TEXT NOT NULL,
+    owner_id    UUID REFERENCES users (id) ON DELETE CASCADE,
+    shared      BOOLEAN NOT NULL DEFAULT FALSE,
+    preset      TEXT,
+    widgets     JSONB NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    updated_at  TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX dashboards_owner ON dashboards (owner_id, name);
+
+-- Cohorts of a pipeline by creation time; won and lost deals by closing time; payments by
+-- date; activities and finished tasks by time.
+CREATE INDEX deals_pipeline_created ON deals (pipeline_id, created_at, status, owner_id) WHERE deleted_at IS NULL;
+CREATE INDEX deals_closed ON deals (status, closed_at) WHERE deleted_at IS NULL AND closed_at IS NOT NULL;
+CREATE INDEX deal_payments_date ON deal_payments (kind, date, deal_id);
+CREATE INDEX activities_occurred ON activities (occurred_at, kind) WHERE deleted_at IS NULL;
+CREATE INDEX tasks_completed ON tasks (completed_at) WHERE deleted_at IS NULL AND completed_at IS NOT NULL;
