@@ -128,6 +128,7 @@ pub trait Store:
     + InboxStore
     + TaskStore
     + CollabStore
+    + ReportBuilderStore
 {
 }
 
@@ -155,6 +156,7 @@ impl<T> Store for T where
         + InboxStore
         + TaskStore
         + CollabStore
+        + ReportBuilderStore
 {
 }
 
@@ -1130,3 +1132,6 @@ pub trait CollabStore: Send + Sync {
     async fn calendar_feed_by_hash(&self, token_hash: &str) -> Result<Option<CalendarFeed>>;
     async fn revoke_calendar_feed(&self, id: Uuid, at: DateTime<Utc>, audit: &AuditEntry) -> Result<bool>;
 }
+
+mod report_builder;
+pub use report_builder::{ReportBuilderStore, ReportSchedule, ReportScope, SavedReport, ScheduleEvery};

@@ -16,6 +16,7 @@ pub mod migrate;
 mod platform;
 mod products;
 mod record_json;
+mod report_builder;
 mod sessions;
 mod settings_store;
 mod tasks;

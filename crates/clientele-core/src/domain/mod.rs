@@ -21,6 +21,7 @@ pub mod page;
 pub mod phone;
 pub mod product;
 pub mod recurrence;
+pub mod report_builder;
 pub mod secret;
 pub mod task;
 pub mod team;

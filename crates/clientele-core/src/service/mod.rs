@@ -23,6 +23,7 @@ mod leads;
 mod notify;
 mod outreach;
 mod products;
+pub mod report_builder;
 mod tasks;
 mod teams;
 mod tokens;
