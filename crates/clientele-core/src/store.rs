@@ -129,6 +129,7 @@ pub trait Store:
     + TaskStore
     + CollabStore
     + ReportStore
+    + ReportBuilderStore
 {
 }
 
@@ -157,6 +158,7 @@ impl<T> Store for T where
         + TaskStore
         + CollabStore
         + ReportStore
+        + ReportBuilderStore
 {
 }
 
@@ -1398,3 +1400,5 @@ pub trait ReportStore: Send + Sync {
     /// The users in these teams.
     async fn team_members(&self, team_ids: &[Uuid]) -> Result<Vec<Uuid>>;
 }
+mod report_builder;
+pub use report_builder::{ReportBuilderStore, ReportSchedule, ReportScope, SavedReport, ScheduleEvery};

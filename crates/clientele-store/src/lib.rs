@@ -17,6 +17,7 @@ mod platform;
 mod products;
 mod record_json;
 mod reports;
+mod report_builder;
 mod sessions;
 mod settings_store;
 mod tasks;

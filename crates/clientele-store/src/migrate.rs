@@ -35,6 +35,11 @@ const SQLITE: &[Migration] = &[
     },
     Migration { version: 10, name: "inbox", sql: include_str!("../migrations/sqlite/0010_inbox.sql") },
     Migration { version: 11, name: "reports", sql: include_str!("../migrations/sqlite/0011_reports.sql") },
+    Migration {
+        version: 13,
+        name: "report_builder",
+        sql: include_str!("../migrations/sqlite/0013_report_builder.sql"),
+    },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
@@ -59,6 +64,11 @@ const POSTGRES: &[Migration] = &[
     },
     Migration { version: 10, name: "inbox", sql: include_str!("../migrations/postgres/0010_inbox.sql") },
     Migration { version: 11, name: "reports", sql: include_str!("../migrations/postgres/0011_reports.sql") },
+    Migration {
+        version: 13,
+        name: "report_builder",
+        sql: include_str!("../migrations/postgres/0013_report_builder.sql"),
+    },
 ];
 
 pub fn migrations_for(backend: Backend) -> &'static [Migration] {

@@ -355,6 +355,23 @@ fn check_cond(c: &Condition, ctx: &FilterContext<'_>, path: &str) -> Result<Chec
         None => builtin(ctx.entity, &c.field)
             .ok_or_else(|| err(format!("cannot filter {}s by `{}`", ctx.entity, c.field)))?,
     };
+    check_operand(c, column, ctx, path)
+}
+
+/// How the filter builder stores a built-in field of an entity (`contact`, `company`,
+/// `deal`, `lead`), for other checkers that resolve fields themselves (the report builder).
+pub fn builtin_column(entity: &str, field: &str) -> Option<Column> {
+    builtin(entity, field)
+}
+
+/// Checks a condition's operator and value against a column already resolved by the caller.
+pub fn check_operand(
+    c: &Condition,
+    column: Column,
+    ctx: &FilterContext<'_>,
+    path: &str,
+) -> Result<Checked, FieldError> {
+    let err = |m: String| FieldError::new(format!("{path}.{}", c.field), m);
     let bad_op = || err(format!("operator `{}` does not apply to this field", op_name(c.op)));
     use Op::*;
     if matches!(c.op, IsEmpty | IsNotEmpty) {

@@ -22,6 +22,7 @@ pub mod phone;
 pub mod product;
 pub mod recurrence;
 pub mod report;
+pub mod report_builder;
 pub mod secret;
 pub mod task;
 pub mod team;

@@ -119,6 +119,7 @@ impl Services {
             }
             "task.reminder" => self.run_reminder(&job.payload).await,
             "deals.stuck_check" => self.run_stuck_check().await,
+            super::report_builder::SEND_JOB => self.run_report_send(&job.payload).await,
             other => Err(Error::invalid("kind", format!("no handler for jobs of kind `{other}`"))),
         }
     }

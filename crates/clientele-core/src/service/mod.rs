@@ -24,6 +24,7 @@ mod notify;
 mod outreach;
 mod products;
 mod reports;
+pub mod report_builder;
 mod tasks;
 mod teams;
 mod tokens;
