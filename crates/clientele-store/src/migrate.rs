@@ -34,6 +34,7 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0008_tasks_activities.sql"),
     },
     Migration { version: 10, name: "inbox", sql: include_str!("../migrations/sqlite/0010_inbox.sql") },
+    Migration { version: 12, name: "automation", sql: include_str!("../migrations/sqlite/0012_automation.sql") },
 ];
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") },
@@ -57,6 +58,7 @@ const POSTGRES: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0008_tasks_activities.sql"),
     },
     Migration { version: 10, name: "inbox", sql: include_str!("../migrations/postgres/0010_inbox.sql") },
+    Migration { version: 12, name: "automation", sql: include_str!("../migrations/postgres/0012_automation.sql") },
 ];
 
 pub fn migrations_for(backend: Backend) -> &'static [Migration] {
