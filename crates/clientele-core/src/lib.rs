@@ -10,3 +10,4 @@ pub mod service;
 pub mod store;
 
 pub use error::{Error, FieldError, Result};
+pub mod effects;

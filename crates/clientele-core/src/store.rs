@@ -130,6 +130,7 @@ pub trait Store:
     + CollabStore
     + ReportStore
     + ReportBuilderStore
+    + AutomationStore
 {
 }
 
@@ -159,6 +160,7 @@ impl<T> Store for T where
         + CollabStore
         + ReportStore
         + ReportBuilderStore
+        + AutomationStore
 {
 }
 
@@ -1402,3 +1404,32 @@ pub trait ReportStore: Send + Sync {
 }
 mod report_builder;
 pub use report_builder::{ReportBuilderStore, ReportSchedule, ReportScope, SavedReport, ScheduleEvery};
+/// Schedules, job effects, domain events and automation (issue 7).
+#[async_trait]
+pub trait AutomationStore: Send + Sync {
+    /// Writes an event that is no record change of its own (`task.overdue`), with what
+    /// follows from it, in one transaction.
+    async fn insert_event(&self, ev: &crate::domain::automation::DomainEvent) -> Result<()>;
+    async fn get_event(&self, id: Uuid) -> Result<Option<crate::domain::automation::DomainEvent>>;
+    async fn list_events(
+        &self,
+        q: &crate::domain::automation::EventQuery,
+    ) -> Result<Vec<crate::domain::automation::DomainEvent>>;
+    /// Whether an effect with this key was committed already.
+    async fn effect_done(&self, key: &str) -> Result<bool>;
+    /// Adds a schedule or changes its cron, kind, payload and next slot (by name).
+    async fn upsert_schedule(&self, s: &crate::domain::automation::JobSchedule) -> Result<()>;
+    async fn list_schedules(&self) -> Result<Vec<crate::domain::automation::JobSchedule>>;
+    async fn delete_schedule(&self, name: &str) -> Result<bool>;
+    /// Enabled schedules whose next slot is at or before `now`.
+    async fn due_schedules(&self, now: DateTime<Utc>) -> Result<Vec<crate::domain::automation::JobSchedule>>;
+    /// Moves a schedule from slot `slot` to `next` and queues `job` in one transaction;
+    /// `false` (and nothing queued) when another worker moved it first.
+    async fn advance_schedule(
+        &self,
+        name: &str,
+        slot: DateTime<Utc>,
+        next: DateTime<Utc>,
+        job: &crate::domain::job::Job,
+    ) -> Result<bool>;
+}

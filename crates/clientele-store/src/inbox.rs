@@ -597,6 +597,7 @@ impl InboxStore for SqlStore {
         if let Some(job) = &w.job {
             enqueue_tx(&mut tx, job).await?;
         }
+        crate::automation::message_saved_tx(&mut tx, &w.conversation, &w.message).await?;
         tx.commit().await.map_err(e())?;
         Ok(true)
     }

@@ -1,6 +1,7 @@
 //! Clientele storage. [`SqlStore`] implements the core's storage traits on SQLite and
 //! PostgreSQL with one set of queries; [`connect`] picks the backend from the URL scheme.
 
+mod automation;
 pub mod bulk_load;
 mod clients;
 mod collab;

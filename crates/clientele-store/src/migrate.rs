@@ -35,6 +35,7 @@ const SQLITE: &[Migration] = &[
     },
     Migration { version: 10, name: "inbox", sql: include_str!("../migrations/sqlite/0010_inbox.sql") },
     Migration { version: 11, name: "reports", sql: include_str!("../migrations/sqlite/0011_reports.sql") },
+    Migration { version: 12, name: "automation", sql: include_str!("../migrations/sqlite/0012_automation.sql") },
     Migration {
         version: 13,
         name: "report_builder",
@@ -64,6 +65,7 @@ const POSTGRES: &[Migration] = &[
     },
     Migration { version: 10, name: "inbox", sql: include_str!("../migrations/postgres/0010_inbox.sql") },
     Migration { version: 11, name: "reports", sql: include_str!("../migrations/postgres/0011_reports.sql") },
+    Migration { version: 12, name: "automation", sql: include_str!("../migrations/postgres/0012_automation.sql") },
     Migration {
         version: 13,
         name: "report_builder",

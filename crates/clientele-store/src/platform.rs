@@ -76,7 +76,7 @@ pub(crate) async fn insert_audit(tx: &mut Tx, e: &AuditEntry) -> Result<()> {
     )
     .await
     .map_err(db_err("writing the audit log"))?;
-    Ok(())
+    crate::automation::after_audit(tx, e).await
 }
 
 /// After an update that matched no row: the record is gone, or its version moved on.

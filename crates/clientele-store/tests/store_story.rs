@@ -2219,3 +2219,6 @@ mod inbox_story {
     }
     story!(calls_consents_and_documents);
 }
+
+#[path = "store_story/automation.rs"]
+mod automation_story;

@@ -42,3 +42,5 @@ pub fn new_id() -> Uuid {
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
+pub mod automation;
+pub mod cron;

@@ -70,7 +70,7 @@ impl Services {
         let outcome = if job.attempts > job.max_attempts {
             JobOutcome::Dead(job.last_error.clone().unwrap_or_else(|| "too many attempts".into()))
         } else {
-            match self.run_job(&job, &lease).await {
+            match self.with_heartbeat(&lease, self.run_job(&job, &lease)).await {
                 Ok(()) => JobOutcome::Done,
                 Err(e @ Error::Validation(_)) | Err(e @ Error::NotFound(_)) | Err(e @ Error::Forbidden(_)) => {
                     // Running it again cannot help.
@@ -142,9 +142,17 @@ impl Services {
     pub async fn run_worker(&self, worker: String, idle: StdDuration, mut stop: tokio::sync::watch::Receiver<bool>) {
         tracing::info!(worker = %worker, "background worker started");
         let mut periodic: Option<std::time::Instant> = None;
+        let mut schedules: Option<std::time::Instant> = None;
         loop {
             if *stop.borrow() {
                 break;
+            }
+            // Cron-like schedules are looked at every few seconds (each slot queues once).
+            if schedules.is_none_or(|t| t.elapsed() >= super::automation::SCHEDULES_EVERY) {
+                if let Err(e) = self.run_schedules().await {
+                    tracing::warn!(error = %e, "could not queue the scheduled jobs");
+                }
+                schedules = Some(std::time::Instant::now());
             }
             // Periodic checks (deals stuck in a stage) are queued every few minutes; their
             // key makes one run per hour whichever worker asks first.

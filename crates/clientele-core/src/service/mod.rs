@@ -4,6 +4,7 @@
 
 mod audit;
 mod auth;
+pub mod automation;
 mod bulk;
 mod calendar;
 mod calls;
