@@ -5,11 +5,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_core::domain::audit::AuditEntry;
+use clientele_core::domain::dashboard::{Dashboard, Widget};
 use clientele_core::domain::money::format_minor;
 use clientele_core::domain::report::{ChannelCost, ReachBucket, SalesPlan};
 use clientele_core::store::{
     ActivityFacts, ChurnFacts, FunnelCohortRow, FunnelFacts, FunnelQuery, FunnelStageRow, GroupSum, ItemBucketSum,
-    PaymentSum, PlanFact, ReportFilter, ReportStore, SalesFacts, SegmentRow, SeriesFacts, Slice,
+    PaymentSum, PlanFact, ReportFilter, ReportStore, SalesFacts, SegmentRow, SeriesFacts, Slice, StuckDeal,
 };
 use clientele_core::{Error, Result};
 use uuid::Uuid;
@@ -911,5 +912,149 @@ impl ReportStore for SqlStore {
             .await
             .map(|rows| rows.into_iter().map(|r| r.0).collect())
             .map_err(db_err("reading team members"))
+    }
+
+    async fn stuck_deals(
+        &self,
+        f: &ReportFilter,
+        stages: &[(Uuid, DateTime<Utc>)],
+        limit: u32,
+    ) -> Result<Vec<StuckDeal>> {
+        if stages.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut p = Params::default();
+        let filter = deal_filter(&mut p, f);
+        let each: Vec<String> = stages
+            .iter()
+            .map(|(s, before)| format!("(a.stage_id = {} AND a.stage_entered_at < {})", p.push(*s), p.push(*before)))
+            .collect();
+        let sql = format!(
+            "SELECT a.id, a.title, a.stage_id, a.owner_id, a.stage_entered_at FROM deals a WHERE {filter} \
+             AND a.status = 'open' AND ({}) ORDER BY a.stage_entered_at, a.id LIMIT {}",
+            each.join(" OR "),
+            p.push(i64::from(limit))
+        );
+        let rows: Vec<(Uuid, String, Uuid, Option<Uuid>, DateTime<Utc>)> =
+            self.db.fetch_all(&sql, p.0).await.map_err(db_err("finding stuck deals"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title, stage_id, owner_id, stage_entered_at)| StuckDeal {
+                id,
+                title,
+                stage_id,
+                owner_id,
+                stage_entered_at,
+            })
+            .collect())
+    }
+
+    async fn list_dashboards(&self, user_id: Uuid) -> Result<Vec<Dashboard>> {
+        let rows: Vec<DashboardRow> = self
+            .db
+            .fetch_all(
+                &format!("SELECT {DASH_COLS} FROM dashboards WHERE owner_id = $1 OR shared = $2 ORDER BY name, id"),
+                args![user_id, true],
+            )
+            .await
+            .map_err(db_err("listing dashboards"))?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn get_dashboard(&self, id: Uuid) -> Result<Option<Dashboard>> {
+        let row: Option<DashboardRow> = self
+            .db
+            .fetch_optional(&format!("SELECT {DASH_COLS} FROM dashboards WHERE id = $1"), args![id])
+            .await
+            .map_err(db_err("reading a dashboard"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn save_dashboard(&self, d: &Dashboard, expected: Option<i64>, audit: &AuditEntry) -> Result<()> {
+        let id = Uuid::parse_str(&d.id).map_err(|_| Error::invalid("id", "a built-in dashboard cannot be changed"))?;
+        let widgets = serde_json::to_value(&d.widgets).map_err(|e| Error::Internal(e.into()))?;
+        let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
+        let e = || db_err("saving a dashboard");
+        match expected {
+            None => {
+                tx.execute(
+                    &format!("INSERT INTO dashboards ({DASH_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+                    args![
+                        id,
+                        d.version,
+                        d.name.clone(),
+                        d.owner_id,
+                        d.shared,
+                        d.preset.clone(),
+                        widgets,
+                        d.created_at,
+                        d.updated_at
+                    ],
+                )
+                .await
+                .map_err(e())?;
+            }
+            Some(v) => {
+                let n = tx
+                    .execute(
+                        "UPDATE dashboards SET version = $2, name = $3, shared = $4, widgets = $5, updated_at = $6 \
+                         WHERE id = $1 AND version = $7",
+                        args![id, d.version, d.name.clone(), d.shared, widgets, d.updated_at, v],
+                    )
+                    .await
+                    .map_err(e())?;
+                if n == 0 {
+                    return Err(version_conflict(&mut tx, "dashboards", id, "dashboard").await);
+                }
+            }
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err("committing"))?;
+        Ok(())
+    }
+
+    async fn delete_dashboard(&self, id: Uuid, audit: &AuditEntry) -> Result<bool> {
+        let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
+        let n = tx
+            .execute("DELETE FROM dashboards WHERE id = $1", args![id])
+            .await
+            .map_err(db_err("removing a dashboard"))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err("committing"))?;
+        Ok(true)
+    }
+}
+
+const DASH_COLS: &str = "id, version, name, owner_id, shared, preset, widgets, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct DashboardRow {
+    id: Uuid,
+    version: i64,
+    name: String,
+    owner_id: Option<Uuid>,
+    shared: bool,
+    preset: Option<String>,
+    widgets: sqlx::types::Json<Vec<Widget>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<DashboardRow> for Dashboard {
+    fn from(r: DashboardRow) -> Self {
+        Dashboard {
+            id: r.id.to_string(),
+            version: r.version,
+            name: r.name,
+            owner_id: r.owner_id,
+            shared: r.shared,
+            preset: r.preset,
+            widgets: r.widgets.0,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
     }
 }
