@@ -583,6 +583,51 @@ async fn dynamics_managers_plans_and_abc(app: TestApp) {
     assert_eq!((web["deals"].as_i64(), web["won"].as_i64()), (Some(2), Some(2)));
     assert_eq!(web["revenue"]["total_minor"], 130000);
     assert_eq!(web["conversion"], "100.00");
+
+    // Products: D2 (Acme, won 12 February) gets two lines; the product costs 30 EUR a unit.
+    let product =
+        post_created(admin, &app, "/products", json!({"name": "Widget", "cost": "30.00", "cost_currency": "EUR"}))
+            .await;
+    let items = json!({"items": [
+        {"name": "Widget", "product_id": id(&product), "quantity": "3", "unit_price": "80.00"},
+        {"name": "Set-up", "quantity": "1", "unit_price": "60.00"},
+    ]});
+    ok(send(admin, &app, Method::PUT, &format!("/deals/{}/items", w.ids[2]), Some(items)).await, StatusCode::OK).await;
+    let r = get_ok(admin, &app, "/reports/abc-xyz?from=2026-02-01&to=2026-02-28&tz=UTC&object=products").await;
+    let ax = r["groups"].as_array().unwrap().iter().find(|g| g["group"] == "AX").unwrap();
+    // One product in one bucket: all its revenue (3 × 80) and a steady series.
+    assert_eq!((ax["count"].as_i64(), ax["revenue_minor"].as_i64()), (Some(1), Some(24000)));
+    assert_eq!(ax["items"][0]["name"], "Widget");
+    // The margin of m2's February: D2's lines (240 + 60) less 3 × 30 of cost.
+    let plan = json!({"period_start": "2026-02-01", "period_end": "2026-02-28", "user_id": w.owners[1], "margin": "100.00", "currency": "EUR"});
+    post_created(admin, &app, "/sales-plans", plan).await;
+    let r = get_ok(
+        admin,
+        &app,
+        &format!("/reports/plan-fact?from=2026-02-01&to=2026-02-28&tz=UTC&owner_id={}", w.owners[1]),
+    )
+    .await;
+    assert_eq!(r["plans"].as_array().unwrap().len(), 1);
+    assert_eq!(r["plans"][0]["fact_margin"]["total_minor"], 21000);
+    assert_eq!(r["plans"][0]["kpi_margin"], "210.00");
+
+    // Retention: 90 EUR spent in March on keeping clients, none kept.
+    let cost = json!({"channel": "mailing", "kind": "retention", "period_start": "2026-03-01", "period_end": "2026-03-31", "amount": "90.00"});
+    post_created(admin, &app, "/channel-costs", cost).await;
+    let r = get_ok(admin, &app, "/reports/churn?from=2026-03-01&to=2026-03-31&tz=UTC").await;
+    assert_eq!(r["retention_cost"]["total_minor"], 9000);
+    assert_eq!(r["retention_cost_per_client"], Value::Null);
+    let r = send(
+        admin,
+        &app,
+        Method::POST,
+        "/channel-costs",
+        Some(json!({"kind": "gift", "period_start": "2026-03-01", "period_end": "2026-03-31"})),
+    )
+    .await;
+    let mut f = fields(&problem(r, 422).await);
+    f.sort();
+    assert_eq!(f, ["amount", "channel", "kind"]);
 }
 
 both!(dashboards_built_in_and_own);
