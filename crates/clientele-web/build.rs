@@ -12,6 +12,7 @@ const FILES: &[(&str, &str)] = &[
     ("Sortable.min.js", "sortablejs/Sortable.min.js"),
     ("swagger-ui-bundle.js", "swagger-ui-dist/swagger-ui-bundle.js"),
     ("swagger-ui.css", "swagger-ui-dist/swagger-ui.css"),
+    ("echarts.min.js", "echarts/dist/echarts.min.js"),
 ];
 
 fn main() {

@@ -172,7 +172,13 @@ async fn main() -> anyhow::Result<()> {
             let deals = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(100_000usize);
             board(deals).await
         }
-        _ => bail!("usage: clientele-bench platform | clients [SCALE] | import [XLSX_ROWS] [CSV_ROWS] | board [DEALS]"),
+        "reports" => {
+            let deals = std::env::args().nth(2).map(|s| s.parse()).transpose()?.unwrap_or(1_000_000);
+            reports(deals).await
+        }
+        _ => bail!(
+            "usage: clientele-bench platform | clients [SCALE] | import [XLSX_ROWS] [CSV_ROWS] | board [DEALS] | reports [DEALS]"
+        ),
     }
 }
 
@@ -697,5 +703,90 @@ async fn board(deals: usize) -> anyhow::Result<()> {
         under_load.errors
     );
     println!("| server RSS after the runs | {rss:.0} MB |");
+    Ok(())
+}
+
+/// The standard reports over `deals` deals with their stage history (generated in bulk by the
+/// store: paths that skip stages, move back, are lost, reopened and won again), each asked
+/// for by an administrator through the API over the whole year of data and over the last 30
+/// days: the first answer, then the median and the slowest of five more
+/// (`CLIENTELE_BENCH_RUNS` changes how many).
+async fn reports(deals: usize) -> anyhow::Result<()> {
+    let bin = binary();
+    let keep = std::env::var("CLIENTELE_BENCH_DIR").ok().map(PathBuf::from);
+    let dir = keep
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("clientele-bench-reports-{}", std::process::id())));
+    std::fs::create_dir_all(&dir)?;
+    let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("reports.db").display()));
+    let env = Env { bin: bin.clone(), dir: dir.clone(), db_url: db_url.clone() };
+    let reuse = keep.is_some() && dir.join("reports.db").exists();
+    let mut generate_s = None;
+    if !reuse {
+        env.cli(&["demo", "--scale", "2000"], None)?;
+        let store = clientele_store::connect(
+            &clientele_store::DatabaseUrl::new(db_url.clone()),
+            &clientele_store::PoolSettings::default(),
+        )
+        .await?;
+        let started = Instant::now();
+        store.generate_report_deals(deals).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        generate_s = Some(started.elapsed().as_secs_f64());
+        store.db().close().await;
+    }
+    let admin =
+        env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let (mut child, url, _) = env.serve().await?;
+    let client = reqwest::Client::new();
+    let today = chrono::Utc::now().date_naive();
+    let year = format!("from={}&to={today}&tz=UTC", today - chrono::Duration::days(400));
+    let month = format!("from={}&to={today}&tz=UTC", today - chrono::Duration::days(29));
+    let cases: Vec<(&str, String)> = vec![
+        ("funnel (whole data)", format!("/reports/funnel?{year}")),
+        ("funnel, last 30 days", format!("/reports/funnel?{month}")),
+        ("funnel by source, last 30 days", format!("/reports/funnel?{month}&slice=source")),
+        ("sales (whole data)", format!("/reports/sales?{year}")),
+        ("sales, last 30 days", format!("/reports/sales?{month}")),
+        ("dynamics by day, last 30 days", format!("/reports/sales/dynamics?{month}")),
+        ("dynamics by month (whole data)", format!("/reports/sales/dynamics?{year}&granularity=month")),
+        ("managers' daily payments", "/reports/managers/daily".to_owned()),
+        ("managers' activity, last 30 days", format!("/reports/managers/activity?{month}")),
+        ("plan/fact, last 30 days", format!("/reports/plan-fact?{month}")),
+        ("ABC/XYZ of clients by month (whole data)", format!("/reports/abc-xyz?{year}&limit=10")),
+        ("churn, last 30 days", format!("/reports/churn?{month}")),
+        ("segments by source (whole data)", format!("/reports/segments?{year}")),
+        ("head-of-sales dashboard, last 30 days", format!("/dashboards/head-of-sales/data?{month}")),
+    ];
+    let backend = if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    println!("Standard reports over {deals} deals with stage history ({backend}).\n");
+    if let Some(s) = generate_s {
+        println!("Generating the deals and their history took {s:.1} s.\n");
+    }
+    let runs: usize = std::env::var("CLIENTELE_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(5).max(1);
+    println!("| report | first | median of {runs} | slowest of {runs} |\n| --- | --- | --- | --- |");
+    for (name, path) in cases {
+        let u = format!("{url}/api/v1{path}");
+        let mut times = Vec::new();
+        for _ in 0..=runs {
+            let t = Instant::now();
+            let r = client.get(&u).bearer_auth(&admin).send().await?;
+            let status = r.status();
+            let _ = r.bytes().await?;
+            if !status.is_success() {
+                bail!("{path}: {status}");
+            }
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let first = times[0];
+        let mut rest = times[1..].to_vec();
+        rest.sort_by(|a, b| a.total_cmp(b));
+        println!("| {name} | {first:.0} ms | {:.0} ms | {:.0} ms |", rest[rest.len() / 2], rest[rest.len() - 1]);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    if keep.is_none() && !db_url.starts_with("postgres") {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }

@@ -1401,6 +1401,35 @@ pub trait ReportStore: Send + Sync {
     async fn cost_sums(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<GroupSum>>;
     /// The users in these teams.
     async fn team_members(&self, team_ids: &[Uuid]) -> Result<Vec<Uuid>>;
+    /// Open deals within reach that entered one of `stages` before its instant (stuck past
+    /// the stage's time limit), longest waiting first.
+    async fn stuck_deals(
+        &self,
+        f: &ReportFilter,
+        stages: &[(Uuid, DateTime<Utc>)],
+        limit: u32,
+    ) -> Result<Vec<StuckDeal>>;
+
+    /// The user's own dashboards and the shared ones.
+    async fn list_dashboards(&self, user_id: Uuid) -> Result<Vec<crate::domain::dashboard::Dashboard>>;
+    async fn get_dashboard(&self, id: Uuid) -> Result<Option<crate::domain::dashboard::Dashboard>>;
+    async fn save_dashboard(
+        &self,
+        d: &crate::domain::dashboard::Dashboard,
+        expected: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn delete_dashboard(&self, id: Uuid, audit: &AuditEntry) -> Result<bool>;
+}
+
+/// A deal past its stage's time limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StuckDeal {
+    pub id: Uuid,
+    pub title: String,
+    pub stage_id: Uuid,
+    pub owner_id: Option<Uuid>,
+    pub stage_entered_at: DateTime<Utc>,
 }
 mod report_builder;
 pub use report_builder::{ReportBuilderStore, ReportSchedule, ReportScope, SavedReport, ScheduleEvery};

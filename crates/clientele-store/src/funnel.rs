@@ -271,7 +271,7 @@ async fn bump_totals(tx: &mut Tx, s: &BoardShare, count: i64, sum: i64) -> Resul
 
 /// Counts the board's totals of a pipeline again from its deals (after a bulk insert that did
 /// not go through [`write_deal`]).
-async fn rebuild_totals(tx: &mut Tx, pipeline_id: Uuid) -> Result<()> {
+pub(crate) async fn rebuild_totals(tx: &mut Tx, pipeline_id: Uuid) -> Result<()> {
     let e = || db_err("counting the board's totals");
     tx.execute("DELETE FROM deal_board_totals WHERE pipeline_id = $1", args![pipeline_id]).await.map_err(e())?;
     tx.execute(

@@ -5,11 +5,13 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_core::domain::audit::AuditEntry;
+use clientele_core::domain::dashboard::{Dashboard, Widget};
+use clientele_core::domain::deal::StageKind;
 use clientele_core::domain::money::format_minor;
 use clientele_core::domain::report::{ChannelCost, ReachBucket, SalesPlan};
 use clientele_core::store::{
     ActivityFacts, ChurnFacts, FunnelCohortRow, FunnelFacts, FunnelQuery, FunnelStageRow, GroupSum, ItemBucketSum,
-    PaymentSum, PlanFact, ReportFilter, ReportStore, SalesFacts, SegmentRow, SeriesFacts, Slice,
+    PaymentSum, PlanFact, ReportFilter, ReportStore, SalesFacts, SegmentRow, SeriesFacts, Slice, StuckDeal,
 };
 use clientele_core::{Error, Result};
 use uuid::Uuid;
@@ -911,5 +913,319 @@ impl ReportStore for SqlStore {
             .await
             .map(|rows| rows.into_iter().map(|r| r.0).collect())
             .map_err(db_err("reading team members"))
+    }
+
+    async fn stuck_deals(
+        &self,
+        f: &ReportFilter,
+        stages: &[(Uuid, DateTime<Utc>)],
+        limit: u32,
+    ) -> Result<Vec<StuckDeal>> {
+        if stages.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut p = Params::default();
+        let filter = deal_filter(&mut p, f);
+        let each: Vec<String> = stages
+            .iter()
+            .map(|(s, before)| format!("(a.stage_id = {} AND a.stage_entered_at < {})", p.push(*s), p.push(*before)))
+            .collect();
+        let sql = format!(
+            "SELECT a.id, a.title, a.stage_id, a.owner_id, a.stage_entered_at FROM deals a WHERE {filter} \
+             AND a.status = 'open' AND ({}) ORDER BY a.stage_entered_at, a.id LIMIT {}",
+            each.join(" OR "),
+            p.push(i64::from(limit))
+        );
+        let rows: Vec<(Uuid, String, Uuid, Option<Uuid>, DateTime<Utc>)> =
+            self.db.fetch_all(&sql, p.0).await.map_err(db_err("finding stuck deals"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title, stage_id, owner_id, stage_entered_at)| StuckDeal {
+                id,
+                title,
+                stage_id,
+                owner_id,
+                stage_entered_at,
+            })
+            .collect())
+    }
+
+    async fn list_dashboards(&self, user_id: Uuid) -> Result<Vec<Dashboard>> {
+        let rows: Vec<DashboardRow> = self
+            .db
+            .fetch_all(
+                &format!("SELECT {DASH_COLS} FROM dashboards WHERE owner_id = $1 OR shared = $2 ORDER BY name, id"),
+                args![user_id, true],
+            )
+            .await
+            .map_err(db_err("listing dashboards"))?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn get_dashboard(&self, id: Uuid) -> Result<Option<Dashboard>> {
+        let row: Option<DashboardRow> = self
+            .db
+            .fetch_optional(&format!("SELECT {DASH_COLS} FROM dashboards WHERE id = $1"), args![id])
+            .await
+            .map_err(db_err("reading a dashboard"))?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn save_dashboard(&self, d: &Dashboard, expected: Option<i64>, audit: &AuditEntry) -> Result<()> {
+        let id = Uuid::parse_str(&d.id).map_err(|_| Error::invalid("id", "a built-in dashboard cannot be changed"))?;
+        let widgets = serde_json::to_value(&d.widgets).map_err(|e| Error::Internal(e.into()))?;
+        let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
+        let e = || db_err("saving a dashboard");
+        match expected {
+            None => {
+                tx.execute(
+                    &format!("INSERT INTO dashboards ({DASH_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+                    args![
+                        id,
+                        d.version,
+                        d.name.clone(),
+                        d.owner_id,
+                        d.shared,
+                        d.preset.clone(),
+                        widgets,
+                        d.created_at,
+                        d.updated_at
+                    ],
+                )
+                .await
+                .map_err(e())?;
+            }
+            Some(v) => {
+                let n = tx
+                    .execute(
+                        "UPDATE dashboards SET version = $2, name = $3, shared = $4, widgets = $5, updated_at = $6 \
+                         WHERE id = $1 AND version = $7",
+                        args![id, d.version, d.name.clone(), d.shared, widgets, d.updated_at, v],
+                    )
+                    .await
+                    .map_err(e())?;
+                if n == 0 {
+                    return Err(version_conflict(&mut tx, "dashboards", id, "dashboard").await);
+                }
+            }
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err("committing"))?;
+        Ok(())
+    }
+
+    async fn delete_dashboard(&self, id: Uuid, audit: &AuditEntry) -> Result<bool> {
+        let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
+        let n = tx
+            .execute("DELETE FROM dashboards WHERE id = $1", args![id])
+            .await
+            .map_err(db_err("removing a dashboard"))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err("committing"))?;
+        Ok(true)
+    }
+}
+
+const DASH_COLS: &str = "id, version, name, owner_id, shared, preset, widgets, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct DashboardRow {
+    id: Uuid,
+    version: i64,
+    name: String,
+    owner_id: Option<Uuid>,
+    shared: bool,
+    preset: Option<String>,
+    widgets: sqlx::types::Json<Vec<Widget>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<DashboardRow> for Dashboard {
+    fn from(r: DashboardRow) -> Self {
+        Dashboard {
+            id: r.id.to_string(),
+            version: r.version,
+            name: r.name,
+            owner_id: r.owner_id,
+            shared: r.shared,
+            preset: r.preset,
+            widgets: r.widgets.0,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// The paths of generated deals through a pipeline of four open stages (0..=3), won (4) and
+/// lost (5): straight to won, skipping stages, lost early and late, moving back, still open,
+/// won then reopened and won again.
+const BENCH_PATHS: &[&[i64]] = &[
+    &[0, 1, 2, 3, 4],
+    &[0, 1, 2, 3, 4],
+    &[0, 2, 4],
+    &[0, 1, 2, 3, 5],
+    &[0, 1, 5],
+    &[0, 5],
+    &[0, 1, 0, 1],
+    &[0, 1, 2],
+    &[0],
+    &[0, 1, 2, 3, 4, 2, 4],
+];
+
+impl SqlStore {
+    /// Benchmark data for the reports: `n` deals in the first pipeline (which must have at
+    /// least four open stages), created over the last year and moved along [`BENCH_PATHS`]
+    /// (a step every one to five days), with their whole stage history, owned by the active
+    /// users in turn, attached to the existing companies in turn. Written by a few
+    /// set-based statements in one transaction.
+    pub async fn generate_report_deals(&self, n: usize) -> Result<usize> {
+        let pipelines = clientele_core::store::FunnelStore::list_pipelines(self).await?;
+        let Some(pipeline) = pipelines.into_iter().find(|p| !p.archived) else { return Ok(0) };
+        let mut stages = pipeline.stages.clone();
+        stages.sort_by_key(|s| s.position);
+        let open: Vec<Uuid> = stages.iter().filter(|s| s.kind == StageKind::Open).map(|s| s.id).collect();
+        let won = stages.iter().find(|s| s.kind == StageKind::Won).map(|s| s.id);
+        let lost = stages.iter().find(|s| s.kind == StageKind::Lost).map(|s| s.id);
+        let (Some(won), Some(lost)) = (won, lost) else { return Ok(0) };
+        if n == 0 || open.len() < 4 {
+            return Ok(0);
+        }
+        let stage_ids = [open[0], open[1], open[2], open[3], won, lost];
+        let owners: Vec<(Uuid,)> = self
+            .db
+            .fetch_all("SELECT id FROM users WHERE active = $1 ORDER BY id", args![true])
+            .await
+            .map_err(db_err("reading users"))?;
+        let companies: i64 =
+            self.db.fetch_scalar("SELECT COUNT(*) FROM companies", vec![]).await.map_err(db_err("counting"))?;
+        let reason: Option<(Uuid,)> = self
+            .db
+            .fetch_optional("SELECT id FROM loss_reasons ORDER BY position LIMIT 1", vec![])
+            .await
+            .map_err(db_err("reading loss reasons"))?;
+        let backend = self.db.backend();
+        let last = n - 1;
+        let mut tx = self.db.begin().await.map_err(db_err("starting a transaction"))?;
+        let e = || db_err("generating report deals");
+        // gen: one row per deal; path: the steps of each path kind.
+        let (gen_sql, blob, ts) = match backend {
+            Backend::Sqlite => (
+                format!(
+                    "CREATE TEMP TABLE bench_gen AS WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+                     SELECT i, randomblob(16) AS id, i % {} AS t, 2592000 + (i * 7919) % 31536000 AS age, 1 + i % 5 AS step FROM n",
+                    BENCH_PATHS.len()
+                ),
+                "randomblob(16)",
+                "strftime('%Y-%m-%dT%H:%M:%f+00:00', $1, '-' || g.age || ' seconds', '+' || ({k} * g.step) || ' days')",
+            ),
+            Backend::Postgres => (
+                format!(
+                    "CREATE TEMP TABLE bench_gen ON COMMIT DROP AS SELECT i, gen_random_uuid() AS id, i % {} AS t, \
+                     2592000 + (i::bigint * 7919) % 31536000 AS age, 1 + i % 5 AS step FROM generate_series(0, {last}) i",
+                    BENCH_PATHS.len()
+                ),
+                "gen_random_uuid()",
+                "(CAST($1 AS TIMESTAMPTZ) - g.age * interval '1 second' + ({k} * g.step) * interval '1 day')",
+            ),
+        };
+        tx.execute(&gen_sql, vec![]).await.map_err(e())?;
+        tx.execute("CREATE TEMP TABLE bench_path (t INTEGER, k INTEGER, s INTEGER, last INTEGER)", vec![])
+            .await
+            .map_err(e())?;
+        let rows: Vec<String> = BENCH_PATHS
+            .iter()
+            .enumerate()
+            .flat_map(|(t, path)| {
+                path.iter()
+                    .enumerate()
+                    .map(move |(k, s)| format!("({t}, {k}, {s}, {})", i32::from(k + 1 == path.len())))
+            })
+            .collect();
+        tx.execute(&format!("INSERT INTO bench_path (t, k, s, last) VALUES {}", rows.join(", ")), vec![])
+            .await
+            .map_err(e())?;
+        // $1 the base instant, $2..$7 the stages, then the owners, then the loss reason.
+        let stage_case = |col: &str| {
+            format!(
+                "CASE {col} {} END",
+                (0..6).map(|k| format!("WHEN {k} THEN ${}", k + 2)).collect::<Vec<_>>().join(" ")
+            )
+        };
+        let owner_case = format!(
+            "CASE g.i % {} {} END",
+            owners.len().max(1),
+            (0..owners.len().max(1)).map(|k| format!("WHEN {k} THEN ${}", k + 8)).collect::<Vec<_>>().join(" ")
+        );
+        let reason_param = 8 + owners.len().max(1);
+        let created = ts.replace("{k}", "0");
+        let at_step = ts.replace("{k}", "p.k");
+        let next_step = ts.replace("{k}", "(p.k + 1)");
+        let on_commit = if backend == Backend::Postgres { " ON COMMIT DROP" } else { "" };
+        tx.execute(
+            &format!(
+                "CREATE TEMP TABLE bench_co{on_commit} AS SELECT CAST(ROW_NUMBER() OVER (ORDER BY id) - 1 AS BIGINT) AS k, id \
+                 FROM companies"
+            ),
+            vec![],
+        )
+        .await
+        .map_err(e())?;
+        tx.execute("CREATE INDEX bench_co_k ON bench_co (k)", vec![]).await.map_err(e())?;
+        let (company, company_join) = if companies > 0 {
+            ("co.id".to_owned(), format!(" LEFT JOIN bench_co co ON co.k = (g.i * 13) % {companies}"))
+        } else {
+            ("NULL".to_owned(), String::new())
+        };
+        let jsonb = if backend == Backend::Postgres { "::jsonb" } else { "" };
+        let deals_sql = format!(
+            "INSERT INTO deals (id, version, title, sort_title, pipeline_id, stage_id, status, amount_minor, currency, source, \
+             company_id, co_owners, owner_id, loss_reason_id, custom_fields, tags, stage_entered_at, closed_at, created_at, updated_at) \
+             SELECT g.id, 1, 'Deal #' || g.i, 'deal #' || g.i, ${pl}, {stage}, \
+             CASE p.s WHEN 4 THEN 'won' WHEN 5 THEN 'lost' ELSE 'open' END, ((g.i * 7919) % 4000 + 1) * 1000, \
+             CASE g.i % 5 WHEN 3 THEN 'USD' WHEN 4 THEN 'RUB' ELSE 'EUR' END, \
+             CASE g.i % 6 WHEN 0 THEN 'website' WHEN 1 THEN 'referral' WHEN 2 THEN 'mailing' WHEN 3 THEN 'social' \
+             WHEN 4 THEN 'landing' ELSE 'form' END, {company}, '[]', {owner_case}, \
+             CASE p.s WHEN 5 THEN ${reason_param} END, '{{}}'{jsonb}, '[]'{jsonb}, {at_step}, \
+             CASE WHEN p.s >= 4 THEN {at_step} END, {created}, {at_step} \
+             FROM bench_gen g JOIN bench_path p ON p.t = g.t AND p.last = 1{company_join}",
+            pl = reason_param + 1,
+            stage = stage_case("p.s"),
+        );
+        let mut values: Vec<sea_query::Value> = vec![sea_query::Value::from(clientele_core::domain::now())];
+        values.extend(stage_ids.iter().map(|s| sea_query::Value::from(*s)));
+        if owners.is_empty() {
+            values.push(sea_query::Value::from(None::<Uuid>));
+        } else {
+            values.extend(owners.iter().map(|o| sea_query::Value::from(o.0)));
+        }
+        values.push(sea_query::Value::from(reason.map(|r| r.0)));
+        values.push(sea_query::Value::from(pipeline.id));
+        tx.execute(&deals_sql, values).await.map_err(e())?;
+        let history_sql = format!(
+            "INSERT INTO deal_stage_history (id, deal_id, from_stage_id, to_stage_id, entered_at, left_at, moved_by_name) \
+             SELECT {blob}, g.id, NULL, {}, {at_step}, CASE WHEN p.last = 1 THEN NULL ELSE {next_step} END, 'bench' \
+             FROM bench_gen g JOIN bench_path p ON p.t = g.t",
+            stage_case("p.s")
+        );
+        let mut values: Vec<sea_query::Value> = vec![sea_query::Value::from(clientele_core::domain::now())];
+        values.extend(stage_ids.iter().map(|s| sea_query::Value::from(*s)));
+        tx.execute(&history_sql, values).await.map_err(e())?;
+        tx.execute("DROP TABLE bench_path", vec![]).await.map_err(e())?;
+        if backend == Backend::Sqlite {
+            tx.execute("DROP TABLE bench_gen", vec![]).await.map_err(e())?;
+            tx.execute("DROP TABLE bench_co", vec![]).await.map_err(e())?;
+        }
+        crate::funnel::rebuild_totals(&mut tx, pipeline.id).await?;
+        tx.commit().await.map_err(db_err("committing"))?;
+        let analyze = match backend {
+            Backend::Sqlite => "ANALYZE",
+            Backend::Postgres => "ANALYZE",
+        };
+        self.db.execute(analyze, vec![]).await.map_err(db_err("analyzing"))?;
+        Ok(n)
     }
 }

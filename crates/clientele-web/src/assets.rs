@@ -46,6 +46,21 @@ const ASSETS: &[Asset] = &[
         mime: "text/css; charset=utf-8",
         bytes: include_bytes!(concat!(env!("OUT_DIR"), "/vendor/swagger-ui.css")),
     },
+    Asset {
+        name: "echarts.min.js",
+        mime: "text/javascript; charset=utf-8",
+        bytes: include_bytes!(concat!(env!("OUT_DIR"), "/vendor/echarts.min.js")),
+    },
+    Asset {
+        name: "dashboards.js",
+        mime: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/dashboards.js"),
+    },
+    Asset {
+        name: "dashboards.css",
+        mime: "text/css; charset=utf-8",
+        bytes: include_bytes!("../static/dashboards.css"),
+    },
 ];
 
 pub async fn serve(Path((_version, name)): Path<(String, String)>) -> Response {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod client;
 pub mod custom_field;
+pub mod dashboard;
 pub mod deal;
 pub mod document;
 pub mod email;

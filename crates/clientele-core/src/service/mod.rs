@@ -10,6 +10,7 @@ mod calendar;
 mod calls;
 mod clients;
 mod collab;
+mod dashboards;
 mod deals;
 mod documents;
 mod exports;
@@ -40,6 +41,7 @@ pub use collab::{
     ActivityListRequest, ActivityPage, CommentRequest, CommentView, RecordInfo, TIMELINE_TYPES, Timeline, TimelineItem,
     TimelineRequest,
 };
+pub use dashboards::{DashboardData, DashboardInput, WidgetData, WidgetTable};
 pub use deals::{
     BOARD_SORT, Board, BoardColumn, BoardRequest, DealInput, DealItemInput, DealView, ItemsRequest, MoveRequest,
     PaymentRequest,

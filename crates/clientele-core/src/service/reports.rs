@@ -564,6 +564,11 @@ impl Services {
         })
     }
 
+    /// The deals a report covers for this request (the viewer's reach and the filters).
+    pub(crate) async fn report_filter(&self, actor: &Actor, p: &ReportParams) -> Result<ReportFilter> {
+        Ok(self.report_ctx(actor, p).await?.filter)
+    }
+
     fn base(&self, c: &Ctx, sums: &[(String, i64)]) -> BaseTotal {
         deal::to_base(sums, &c.base, &c.rates)
     }

@@ -1172,3 +1172,17 @@ outreach-auto-reply = Шаблон за автоотговор
 outreach-sequences-hint = Стъпки: изпратени / отворени / кликнати / отговори. Поредиците се управляват през API (/api/v1/sequences).
 outreach-submissions = Подадени: { $n }
 flash-outreach-saved = Запазено.
+
+# Dashboards
+nav-dashboards = Табла
+dash-from = От
+dash-to = До
+dash-pipeline = Фуния
+dash-team = Екип
+dash-manager = Мениджър
+dash-all = Всички
+dash-apply = Приложи
+dash-this-month = Този месец
+dash-last-month = Миналия месец
+dash-no-data = Няма данни за този период.
+dash-figures = Цифри

@@ -1393,3 +1393,17 @@ outreach-auto-reply = Auto-reply template
 outreach-sequences-hint = Steps: sent / opened / clicked / replied. Sequences and enrolments are managed through the API (/api/v1/sequences).
 outreach-submissions = { $n } submissions
 flash-outreach-saved = Saved.
+
+# Dashboards
+nav-dashboards = Dashboards
+dash-from = From
+dash-to = To
+dash-pipeline = Pipeline
+dash-team = Team
+dash-manager = Manager
+dash-all = All
+dash-apply = Apply
+dash-this-month = This month
+dash-last-month = Last month
+dash-no-data = No figures for this period.
+dash-figures = Figures

@@ -1172,3 +1172,17 @@ outreach-auto-reply = Modèle de réponse automatique
 outreach-sequences-hint = Étapes : envoyés / ouverts / cliqués / réponses. Les séquences et inscriptions se gèrent par l'API (/api/v1/sequences).
 outreach-submissions = { $n } envois
 flash-outreach-saved = Enregistré.
+
+# Dashboards
+nav-dashboards = Tableaux de bord
+dash-from = Du
+dash-to = Au
+dash-pipeline = Pipeline
+dash-team = Équipe
+dash-manager = Commercial
+dash-all = Tous
+dash-apply = Appliquer
+dash-this-month = Ce mois-ci
+dash-last-month = Le mois dernier
+dash-no-data = Aucun chiffre pour cette période.
+dash-figures = Chiffres

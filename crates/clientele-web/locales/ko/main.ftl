@@ -1169,3 +1169,17 @@ outreach-auto-reply = 자동 응답 템플릿
 outreach-sequences-hint = 단계: 보냄 / 열람 / 클릭 / 답장. 시퀀스와 등록은 API(/api/v1/sequences)로 관리합니다.
 outreach-submissions = 제출 { $n }건
 flash-outreach-saved = 저장했습니다.
+
+# Dashboards
+nav-dashboards = 대시보드
+dash-from = 시작
+dash-to = 끝
+dash-pipeline = 파이프라인
+dash-team = 팀
+dash-manager = 담당자
+dash-all = 전체
+dash-apply = 적용
+dash-this-month = 이번 달
+dash-last-month = 지난 달
+dash-no-data = 이 기간의 수치가 없습니다.
+dash-figures = 수치

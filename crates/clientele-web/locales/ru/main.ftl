@@ -1174,3 +1174,17 @@ outreach-auto-reply = Шаблон автоответа
 outreach-sequences-hint = Шаги: отправлено / открыто / переходы / ответы. Цепочки и подписки управляются через API (/api/v1/sequences).
 outreach-submissions = Заявок: { $n }
 flash-outreach-saved = Сохранено.
+
+# Dashboards
+nav-dashboards = Дашборды
+dash-from = С
+dash-to = По
+dash-pipeline = Воронка
+dash-team = Команда
+dash-manager = Менеджер
+dash-all = Все
+dash-apply = Применить
+dash-this-month = Этот месяц
+dash-last-month = Прошлый месяц
+dash-no-data = За этот период данных нет.
+dash-figures = Цифры

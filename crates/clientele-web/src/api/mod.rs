@@ -82,6 +82,7 @@ use clientele_core::Error;
         (name = "comments", description = "Comments with @mentions on any record"),
         (name = "feed", description = "The events feed: everything that changed"),
         (name = "reports", description = "Standard reports (funnel, sales, managers, plan/fact, ABC/XYZ, churn, segments), sales plans and channel costs"),
+        (name = "dashboards", description = "Dashboards of widgets (numbers, charts, tables) over the standard reports"),
     )
 )]
 struct ApiDoc;
@@ -280,6 +281,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::update_plan, reports::delete_plan))
         .routes(routes!(reports::list_costs, reports::create_cost))
         .routes(routes!(reports::update_cost, reports::delete_cost))
+        .routes(routes!(reports::list_dashboards, reports::create_dashboard))
+        .routes(routes!(reports::get_dashboard, reports::update_dashboard, reports::delete_dashboard))
+        .routes(routes!(reports::dashboard_data))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.

@@ -5,10 +5,11 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use clientele_core::domain::dashboard::Dashboard;
 use clientele_core::domain::report::{ChannelCost, SalesPlan};
 use clientele_core::service::{
-    AbcXyzReport, ActivityReport, ChurnReport, CostInput, DailyReport, FunnelReport, PlanFactReport, PlanInput,
-    ReportParams, SalesDynamics, SalesReport, SegmentReport,
+    AbcXyzReport, ActivityReport, ChurnReport, CostInput, DailyReport, DashboardData, DashboardInput, FunnelReport,
+    PlanFactReport, PlanInput, ReportParams, SalesDynamics, SalesReport, SegmentReport,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -217,4 +218,76 @@ pub async fn delete_cost(
 ) -> ApiResult<StatusCode> {
     state.services().delete_cost(&u.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DashboardList {
+    pub data: Vec<Dashboard>,
+}
+
+/// The built-in dashboards (`my-day`, `head-of-sales`), your own and the shared ones.
+#[utoipa::path(get, path = "/dashboards", tag = "dashboards", responses((status = 200, body = DashboardList)))]
+pub async fn list_dashboards(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<DashboardList>> {
+    Ok(Json(DashboardList { data: state.services().list_dashboards(&u.actor).await? }))
+}
+
+/// Save a dashboard of widgets (private, or shared by administrators and heads of sales).
+#[utoipa::path(post, path = "/dashboards", tag = "dashboards", request_body = DashboardInput,
+    responses((status = 201, body = Dashboard), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_dashboard(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(req): ApiJson<DashboardInput>,
+) -> ApiResult<Response> {
+    let d = state.services().create_dashboard(&u.actor, req).await?;
+    Ok(with_etag(StatusCode::CREATED, d.version, d))
+}
+
+#[utoipa::path(get, path = "/dashboards/{id}", tag = "dashboards", params(("id" = String, Path, description = "a dashboard id or `my-day` / `head-of-sales`")),
+    responses((status = 200, body = Dashboard), (status = 404, body = Problem)))]
+pub async fn get_dashboard(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let d = state.services().get_dashboard(&u.actor, &id).await?;
+    Ok(with_etag(StatusCode::OK, d.version, d))
+}
+
+/// Replace a dashboard's name, sharing and widgets (its owner).
+#[utoipa::path(put, path = "/dashboards/{id}", tag = "dashboards", params(("id" = String, Path)), request_body = DashboardInput,
+    responses((status = 200, body = Dashboard), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_dashboard(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+    IfMatch(if_match): IfMatch,
+    ApiJson(req): ApiJson<DashboardInput>,
+) -> ApiResult<Response> {
+    let d = state.services().update_dashboard(&u.actor, &id, req, if_match).await?;
+    Ok(with_etag(StatusCode::OK, d.version, d))
+}
+
+#[utoipa::path(delete, path = "/dashboards/{id}", tag = "dashboards", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete_dashboard(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.services().delete_dashboard(&u.actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every widget's figures for the period and filters (`from`, `to`, `tz`, `pipeline_id`,
+/// `team_id`, `owner_id`).
+#[utoipa::path(get, path = "/dashboards/{id}/data", tag = "dashboards", params(("id" = String, Path), ReportParams),
+    responses((status = 200, body = DashboardData), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn dashboard_data(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> ApiResult<Json<DashboardData>> {
+    Ok(Json(state.services().dashboard_data(&u.actor, &id, &p).await?))
 }

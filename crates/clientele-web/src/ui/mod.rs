@@ -4,6 +4,7 @@
 mod activity;
 mod cards;
 mod clients_common;
+mod dashboards;
 mod deals;
 mod documents;
 mod fields;
@@ -186,6 +187,8 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/currencies/base", post(pipelines::base_currency))
         .route("/settings/currencies/rates", post(pipelines::rate_add))
         .route("/settings/currencies/rates/{id}/delete", post(pipelines::rate_delete))
+        .route("/dashboards", get(dashboards::index))
+        .route("/dashboards/{id}", get(dashboards::show))
 }
 
 /// Navigation entries: (path, i18n key, icon).
@@ -203,6 +206,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/feed", "nav-feed", "log"),
     ("/imports", "nav-imports", "upload"),
     ("/settings", "nav-settings", "gear"),
+    ("/dashboards", "nav-dashboards", "chart"),
 ];
 
 /// What every page around the content needs: translator, the user, CSRF token, the active

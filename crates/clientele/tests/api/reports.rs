@@ -583,4 +583,166 @@ async fn dynamics_managers_plans_and_abc(app: TestApp) {
     assert_eq!((web["deals"].as_i64(), web["won"].as_i64()), (Some(2), Some(2)));
     assert_eq!(web["revenue"]["total_minor"], 130000);
     assert_eq!(web["conversion"], "100.00");
+
+    // Products: D2 (Acme, won 12 February) gets two lines; the product costs 30 EUR a unit.
+    let product =
+        post_created(admin, &app, "/products", json!({"name": "Widget", "cost": "30.00", "cost_currency": "EUR"}))
+            .await;
+    let items = json!({"items": [
+        {"name": "Widget", "product_id": id(&product), "quantity": "3", "unit_price": "80.00"},
+        {"name": "Set-up", "quantity": "1", "unit_price": "60.00"},
+    ]});
+    ok(send(admin, &app, Method::PUT, &format!("/deals/{}/items", w.ids[2]), Some(items)).await, StatusCode::OK).await;
+    let r = get_ok(admin, &app, "/reports/abc-xyz?from=2026-02-01&to=2026-02-28&tz=UTC&object=products").await;
+    let ax = r["groups"].as_array().unwrap().iter().find(|g| g["group"] == "AX").unwrap();
+    // One product in one bucket: all its revenue (3 × 80) and a steady series.
+    assert_eq!((ax["count"].as_i64(), ax["revenue_minor"].as_i64()), (Some(1), Some(24000)));
+    assert_eq!(ax["items"][0]["name"], "Widget");
+    // The margin of m2's February: D2's lines (240 + 60) less 3 × 30 of cost.
+    let plan = json!({"period_start": "2026-02-01", "period_end": "2026-02-28", "user_id": w.owners[1], "margin": "100.00", "currency": "EUR"});
+    post_created(admin, &app, "/sales-plans", plan).await;
+    let r = get_ok(
+        admin,
+        &app,
+        &format!("/reports/plan-fact?from=2026-02-01&to=2026-02-28&tz=UTC&owner_id={}", w.owners[1]),
+    )
+    .await;
+    assert_eq!(r["plans"].as_array().unwrap().len(), 1);
+    assert_eq!(r["plans"][0]["fact_margin"]["total_minor"], 21000);
+    assert_eq!(r["plans"][0]["kpi_margin"], "210.00");
+
+    // Retention: 90 EUR spent in March on keeping clients, none kept.
+    let cost = json!({"channel": "mailing", "kind": "retention", "period_start": "2026-03-01", "period_end": "2026-03-31", "amount": "90.00"});
+    post_created(admin, &app, "/channel-costs", cost).await;
+    let r = get_ok(admin, &app, "/reports/churn?from=2026-03-01&to=2026-03-31&tz=UTC").await;
+    assert_eq!(r["retention_cost"]["total_minor"], 9000);
+    assert_eq!(r["retention_cost_per_client"], Value::Null);
+    let r = send(
+        admin,
+        &app,
+        Method::POST,
+        "/channel-costs",
+        Some(json!({"kind": "gift", "period_start": "2026-03-01", "period_end": "2026-03-31"})),
+    )
+    .await;
+    let mut f = fields(&problem(r, 422).await);
+    f.sort();
+    assert_eq!(f, ["amount", "channel", "kind"]);
+}
+
+both!(dashboards_built_in_and_own);
+async fn dashboards_built_in_and_own(app: TestApp) {
+    let w = build(&app).await;
+    let admin = &w.admin;
+    let list = get_ok(admin, &app, "/dashboards").await;
+    let ids: Vec<&str> = list["data"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["my-day", "head-of-sales"]);
+
+    // The head of sales' dashboard over February in Sofia: the same figures as the reports.
+    let q = "from=2026-02-01&to=2026-02-28&tz=Europe/Sofia";
+    let d = get_ok(admin, &app, &format!("/dashboards/head-of-sales/data?{q}")).await;
+    let widget =
+        |source: &str| d["widgets"].as_array().unwrap().iter().find(|x| x["source"] == source).unwrap().clone();
+    assert_eq!(widget("won_count")["value"], "3");
+    assert_eq!(widget("revenue")["value"], "2000.00 EUR");
+    let funnel = widget("funnel");
+    assert_eq!(funnel["kind"], "funnel");
+    assert_eq!(funnel["labels"], json!(["Qualification", "Needs analysis", "Proposal", "Negotiation", "Won"]));
+    assert_eq!(funnel["values"], json!([5.0, 4.0, 2.0, 2.0, 2.0]));
+    let days = widget("revenue_dynamics");
+    assert_eq!(days["labels"].as_array().unwrap().len(), 28);
+    let loss = widget("loss_reasons");
+    assert_eq!((loss["labels"][0].as_str(), loss["values"][0].as_f64()), (Some("Price too high"), Some(2.0)));
+    // The manager filter narrows every widget.
+    let d = get_ok(admin, &app, &format!("/dashboards/head-of-sales/data?{q}&owner_id={}", w.owners[1])).await;
+    let won = d["widgets"].as_array().unwrap().iter().find(|x| x["source"] == "won_count").unwrap().clone();
+    assert_eq!(won["value"], "1");
+
+    // My day: the manager's stuck deals (Qualification gets a two-day limit) and payments.
+    let p = get_ok(admin, &app, "/pipelines").await;
+    let (pid, qual) =
+        (p["data"][0]["id"].as_str().unwrap().to_owned(), p["data"][0]["stages"][0]["id"].as_str().unwrap().to_owned());
+    ok(
+        send(
+            admin,
+            &app,
+            Method::PATCH,
+            &format!("/pipelines/{pid}/stages/{qual}"),
+            Some(json!({"time_limit_days": 2})),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let m1 = app.login("m1@example.com").await;
+    let d = get_ok(&m1, &app, "/dashboards/my-day/data").await;
+    let stuck = d["widgets"].as_array().unwrap().iter().find(|x| x["source"] == "stuck_deals").unwrap().clone();
+    // Only m1's D3 sits in Qualification (D6 is m2's).
+    assert_eq!(stuck["table"]["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(stuck["table"]["rows"][0][0], "D3");
+
+    // Own dashboards: checked widgets, private unless shared by a head or an administrator.
+    let r = send(
+        &m1,
+        &app,
+        Method::POST,
+        "/dashboards",
+        Some(json!({"name": "Mine", "shared": true, "widgets": [{"kind": "pie", "source": "revenue", "title": "x"}]})),
+    )
+    .await;
+    let mut f = fields(&problem(r, 422).await);
+    f.sort();
+    assert_eq!(f, ["shared", "widgets[0].kind"]);
+    let mine = post_created(
+        &m1,
+        &app,
+        "/dashboards",
+        json!({"name": "Mine", "widgets": [{"kind": "bar", "source": "revenue_by_source", "title": "Sources"}]}),
+    )
+    .await;
+    let d = get_ok(&m1, &app, &format!("/dashboards/{}/data?{q}", id(&mine))).await;
+    // m1's deals won in February: D0 (website) and D5 (website).
+    assert_eq!(d["widgets"][0]["labels"], json!(["website"]));
+    assert_eq!(d["widgets"][0]["values"], json!([1700.0]));
+    app.user("manager", "m4@example.com").await;
+    let m4 = app.login("m4@example.com").await;
+    let r = send(&m4, &app, Method::GET, &format!("/dashboards/{}", id(&mine)), None).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let shared = post_created(
+        admin,
+        &app,
+        "/dashboards",
+        json!({"name": "Team", "shared": true, "widgets": [{"kind": "number", "source": "won_count", "title": "Won"}]}),
+    )
+    .await;
+    let d = get_ok(&m4, &app, &format!("/dashboards/{}/data?{q}", id(&shared))).await;
+    // Shared, but each figure within the viewer's reach: m4 owns no deals.
+    assert_eq!(d["widgets"][0]["value"], "0");
+    let r = send(&m4, &app, Method::DELETE, &format!("/dashboards/{}", id(&shared)), None).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = send(&m1, &app, Method::PUT, "/dashboards/my-day", Some(json!({"name": "x"}))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = send(
+        &m1,
+        &app,
+        Method::PUT,
+        &format!("/dashboards/{}", id(&mine)),
+        Some(json!({"name": "Renamed", "widgets": []})),
+    )
+    .await;
+    assert_eq!(ok(r, StatusCode::OK).await["version"], 2);
+    let r = send(&m1, &app, Method::DELETE, &format!("/dashboards/{}", id(&mine)), None).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+
+    // The page: tabs, the period picker and every widget; charts carry their ECharts option.
+    let (status, html) = page(admin, &app, &format!("/dashboards/head-of-sales?{q}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"widget-funnel\""));
+    assert!(
+        html.contains("&quot;type&quot;:&quot;funnel&quot;") || html.contains("&#34;type&#34;:&#34;funnel&#34;"),
+        "funnel option"
+    );
+    assert!(html.contains("value=\"2026-02-01\""));
+    let r = admin.client.get(format!("{}/dashboards", app.url)).send().await.unwrap();
+    assert_eq!(location(&r), "/dashboards/head-of-sales");
 }
