@@ -12,6 +12,7 @@ pub mod imports;
 pub mod inbox;
 mod leads;
 mod products;
+mod report_builder;
 mod settings;
 mod tasks;
 mod teams;
@@ -80,6 +81,7 @@ use clientele_core::Error;
         (name = "activities", description = "Calls, meetings, e-mails, messages and notes, and a record's timeline"),
         (name = "comments", description = "Comments with @mentions on any record"),
         (name = "feed", description = "The events feed: everything that changed"),
+        (name = "report-builder", description = "Custom reports: a primary object with lookups, columns, filters, grouping with date buckets, aggregates, sort and chart; saved, shared, scheduled and exported"),
     )
 )]
 struct ApiDoc;
@@ -265,6 +267,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(activity::feed))
         .routes(routes!(activity::unread))
         .routes(routes!(activity::preferences, activity::set_preferences))
+        .routes(routes!(report_builder::report_types))
+        .routes(routes!(report_builder::run_report))
+        .routes(routes!(report_builder::export_definition))
+        .routes(routes!(report_builder::list_reports, report_builder::create_report))
+        .routes(routes!(report_builder::get_report, report_builder::update_report, report_builder::delete_report))
+        .routes(routes!(report_builder::report_result))
+        .routes(routes!(report_builder::export_report))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.

@@ -19,6 +19,7 @@ mod documents;
 mod leads;
 mod permissions;
 mod products;
+mod report_builder;
 mod tasks;
 mod ui;
 mod ui_clients;
