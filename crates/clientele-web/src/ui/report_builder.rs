@@ -285,6 +285,7 @@ pub async fn page(
         fb_rows.push(FbRow { field: String::new(), op: "eq".into(), value: String::new() });
     }
     let schedule = opened.as_ref().and_then(|r| r.schedule.clone());
+    let shown = c.flash.is_some();
     let pair = |f: &FieldInfo| (f.path.clone(), f.label.clone());
     let headers_row: Vec<(String, bool)> = result
         .as_ref()
@@ -342,7 +343,7 @@ pub async fn page(
         format: schedule.as_ref().map(|s| s.format.clone()).unwrap_or_else(|| "csv".into()),
         c,
     };
-    render(StatusCode::OK, &page, false)
+    render(StatusCode::OK, &page, shown)
 }
 
 /// `GET /report-builder/export?format=csv|xlsx&<definition>`: the result as a file.
