@@ -176,8 +176,12 @@ async fn main() -> anyhow::Result<()> {
             let deals = std::env::args().nth(2).map(|s| s.parse()).transpose()?.unwrap_or(1_000_000);
             reports(deals).await
         }
+        "report-builder" => {
+            let deals = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000usize);
+            report_builder(deals).await
+        }
         _ => bail!(
-            "usage: clientele-bench platform | clients [SCALE] | import [XLSX_ROWS] [CSV_ROWS] | board [DEALS] | reports [DEALS]"
+            "usage: clientele-bench platform | clients [SCALE] | import [XLSX_ROWS] [CSV_ROWS] | board [DEALS] | reports [DEALS] | report-builder [DEALS]"
         ),
     }
 }
@@ -788,5 +792,92 @@ async fn reports(deals: usize) -> anyhow::Result<()> {
     if keep.is_none() && !db_url.starts_with("postgres") {
         let _ = std::fs::remove_dir_all(&dir);
     }
+    Ok(())
+}
+
+/// `report-builder [DEALS]`: grouped deal reports of the report builder over a generated set
+/// (`clientele demo --deals`), through `POST /api/v1/report-builder/run`, as the administrator
+/// (every deal) and as a manager (own deals, the scope in the same query).
+async fn report_builder(deals: usize) -> anyhow::Result<()> {
+    let bin = binary();
+    let keep = std::env::var("CLIENTELE_BENCH_DIR").ok().map(PathBuf::from);
+    let dir =
+        keep.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("clientele-bench-rb-{}", std::process::id())));
+    std::fs::create_dir_all(&dir)?;
+    let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("reports.db").display()));
+    let env = Env { bin: bin.clone(), dir: dir.clone(), db_url: db_url.clone() };
+    let reuse = keep.is_some() && dir.join("reports.db").exists();
+    let started = Instant::now();
+    if !reuse {
+        env.cli(&["demo", "--scale", "2000", "--deals", &deals.to_string()], None)?;
+    }
+    let generate_s = started.elapsed().as_secs_f64();
+    let admin =
+        env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let manager =
+        env.cli(&["token", "create", "--user", "maria@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let (mut child, url, _) = env.serve().await?;
+    let client = reqwest::Client::new();
+    let run = format!("{url}/api/v1/report-builder/run");
+    let reports: Vec<(&str, serde_json::Value)> = vec![
+        (
+            "deals by month × owner: count, sum, median of the amount (Europe/Paris buckets)",
+            serde_json::json!({"entity": "deal", "time_zone": "Europe/Paris",
+                "group_by": [{"field": "created_at", "bucket": "month"}, {"field": "owner.name"}],
+                "aggregates": [{"fn": "count"}, {"fn": "sum", "field": "amount"}, {"fn": "median", "field": "amount"}],
+                "limit": 10000}),
+        ),
+        (
+            "deals by company industry (a lookup) × status: count, avg amount",
+            serde_json::json!({"entity": "deal", "group_by": [{"field": "company.industry"}, {"field": "status"}],
+                "aggregates": [{"fn": "count"}, {"fn": "avg", "field": "amount"}]}),
+        ),
+        (
+            "open deals by stage, filtered: count, sum, max amount",
+            serde_json::json!({"entity": "deal", "group_by": [{"field": "stage.name"}],
+                "filter": {"field": "status", "op": "eq", "value": "open"},
+                "aggregates": [{"fn": "count"}, {"fn": "sum", "field": "amount"}, {"fn": "max", "field": "amount"}]}),
+        ),
+    ];
+    let mut lines = Vec::new();
+    for (name, def) in &reports {
+        for (who, token) in [("admin", &admin), ("manager", &manager)] {
+            let mut times = Vec::new();
+            let mut groups = 0;
+            for _ in 0..5 {
+                let t = Instant::now();
+                let r = client.post(&run).bearer_auth(token).json(def).send().await?;
+                if !r.status().is_success() {
+                    bail!("{name}: {} {}", r.status(), r.text().await.unwrap_or_default());
+                }
+                let body: serde_json::Value = r.json().await?;
+                times.push(t.elapsed());
+                groups = body["rows"].as_array().map(|a| a.len()).unwrap_or(0);
+            }
+            times.sort();
+            lines.push(format!(
+                "| {name}, {who} | {groups} | {:.0} / {:.0} ms |",
+                times[0].as_secs_f64() * 1000.0,
+                times[times.len() / 2].as_secs_f64() * 1000.0
+            ));
+        }
+    }
+    let rss = rss_mb(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    if keep.is_none() && !db_url.starts_with("postgres") {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let backend = if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    println!("Report builder over {deals} deals ({backend}).\n");
+    if !reuse {
+        println!("Generating 2,000 contacts and {deals} deals took {generate_s:.1} s.\n");
+    }
+    println!("| report (POST /api/v1/report-builder/run), viewer | groups | best / median of 5 |\n| --- | --- | --- |");
+    for l in lines {
+        println!("{l}");
+    }
+    println!("\nServer RSS after the runs: {rss:.0} MB.");
     Ok(())
 }

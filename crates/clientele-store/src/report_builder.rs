@@ -95,7 +95,7 @@ impl Sql {
         if segs.len() == 1 && segs[0].1 == 0 {
             return format!("datetime({v})");
         }
-        let e = format!("CAST(strftime('%s', {v}) AS INTEGER)");
+        let e = format!("unixepoch({v})");
         fn tree(e: &str, segs: &[(i64, i32)]) -> String {
             if segs.len() == 1 {
                 return segs[0].1.to_string();

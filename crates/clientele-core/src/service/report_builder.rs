@@ -342,7 +342,10 @@ impl Services {
         self.comms.mail.send(&channel, &email).await?;
         let mut next = report.clone();
         let tz = self.plan_report(&owner, &report.definition).await.map(|p| p.tz).unwrap_or(Tz::UTC);
-        next.schedule = Some(ReportSchedule { next_run_at: next_run(schedule.every, tz, now()), ..schedule });
+        next.schedule = Some(ReportSchedule {
+            next_run_at: next_run(schedule.every, tz, schedule.next_run_at.max(now())),
+            ..schedule
+        });
         next.version += 1;
         next.updated_at = now();
         let audit = audit_entry(

@@ -13,6 +13,7 @@ pub mod inbox;
 mod leads;
 mod products;
 mod reports;
+mod report_builder;
 mod settings;
 mod tasks;
 mod teams;
@@ -83,6 +84,7 @@ use clientele_core::Error;
         (name = "feed", description = "The events feed: everything that changed"),
         (name = "reports", description = "Standard reports (funnel, sales, managers, plan/fact, ABC/XYZ, churn, segments), sales plans and channel costs"),
         (name = "dashboards", description = "Dashboards of widgets (numbers, charts, tables) over the standard reports"),
+        (name = "report-builder", description = "Custom reports: a primary object with lookups, columns, filters, grouping with date buckets, aggregates, sort and chart; saved, shared, scheduled and exported"),
     )
 )]
 struct ApiDoc;
@@ -284,6 +286,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::list_dashboards, reports::create_dashboard))
         .routes(routes!(reports::get_dashboard, reports::update_dashboard, reports::delete_dashboard))
         .routes(routes!(reports::dashboard_data))
+        .routes(routes!(report_builder::report_types))
+        .routes(routes!(report_builder::run_report))
+        .routes(routes!(report_builder::export_definition))
+        .routes(routes!(report_builder::list_reports, report_builder::create_report))
+        .routes(routes!(report_builder::get_report, report_builder::update_report, report_builder::delete_report))
+        .routes(routes!(report_builder::report_result))
+        .routes(routes!(report_builder::export_report))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.

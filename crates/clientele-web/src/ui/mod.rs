@@ -19,6 +19,8 @@ mod lists;
 mod login;
 mod pipelines;
 mod products;
+mod report_builder;
+mod report_builder_chart;
 mod search;
 mod settings;
 mod tasks;
@@ -189,6 +191,10 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/currencies/rates/{id}/delete", post(pipelines::rate_delete))
         .route("/dashboards", get(dashboards::index))
         .route("/dashboards/{id}", get(dashboards::show))
+        .route("/report-builder", get(report_builder::page))
+        .route("/report-builder/export", get(report_builder::export))
+        .route("/report-builder/save", post(report_builder::save))
+        .route("/report-builder/reports/{id}/delete", post(report_builder::delete))
 }
 
 /// Navigation entries: (path, i18n key, icon).
@@ -203,6 +209,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("/calendar", "nav-calendar", "calendar"),
     ("/inbox", "nav-inbox", "inbox"),
     ("/reports", "nav-reports", "chart"),
+    ("/report-builder", "nav-report-builder", "columns"),
     ("/feed", "nav-feed", "log"),
     ("/imports", "nav-imports", "upload"),
     ("/settings", "nav-settings", "gear"),

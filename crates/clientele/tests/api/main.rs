@@ -20,6 +20,7 @@ mod leads;
 mod permissions;
 mod products;
 mod reports;
+mod report_builder;
 mod tasks;
 mod ui;
 mod ui_clients;
