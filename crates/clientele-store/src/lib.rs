@@ -17,6 +17,7 @@ pub mod migrate;
 mod platform;
 mod products;
 mod record_json;
+mod rules;
 mod sessions;
 mod settings_store;
 mod tasks;

@@ -24,6 +24,7 @@ mod leads;
 mod notify;
 mod outreach;
 mod products;
+pub mod rules;
 mod tasks;
 mod teams;
 mod tokens;

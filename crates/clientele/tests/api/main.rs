@@ -11,6 +11,7 @@ mod mail_servers;
 
 mod activity;
 mod auth;
+mod automation;
 mod clients;
 mod conventions;
 mod deals;
