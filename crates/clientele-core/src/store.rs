@@ -130,6 +130,7 @@ pub trait Store:
     + CollabStore
     + AutomationStore
     + RuleStore
+    + WebhookStore
 {
 }
 
@@ -159,6 +160,7 @@ impl<T> Store for T where
         + CollabStore
         + AutomationStore
         + RuleStore
+        + WebhookStore
 {
 }
 
@@ -1210,4 +1212,30 @@ pub trait RuleStore: Send + Sync {
     async fn record_ids(&self, entity: &str, limit: u32) -> Result<Vec<Uuid>>;
     /// Open deals and open leads owned by each of `users` (their load).
     async fn open_load(&self, users: &[Uuid]) -> Result<Vec<(Uuid, i64)>>;
+}
+
+/// Outgoing webhooks: subscriptions, deliveries written with their event, attempts (issue 7).
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Adds or changes a subscription (with its event types) and its audit line.
+    async fn save_subscription(
+        &self,
+        s: &crate::domain::webhook::Subscription,
+        secret: &str,
+        expected_version: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    /// A subscription and its secret.
+    async fn get_subscription(&self, id: Uuid) -> Result<Option<(crate::domain::webhook::Subscription, String)>>;
+    async fn list_subscriptions(&self) -> Result<Vec<crate::domain::webhook::Subscription>>;
+    async fn delete_subscription(&self, id: Uuid, audit: &AuditEntry) -> Result<bool>;
+    async fn get_delivery(&self, id: Uuid) -> Result<Option<crate::domain::webhook::Delivery>>;
+    /// Deliveries of a subscription, newest first.
+    async fn list_deliveries(&self, subscription_id: Uuid, limit: u32)
+    -> Result<Vec<crate::domain::webhook::Delivery>>;
+    async fn delivery_attempts(&self, delivery_id: Uuid) -> Result<Vec<crate::domain::webhook::Attempt>>;
+    /// Logs an attempt and sets the delivery's status, code and error.
+    async fn record_attempt(&self, a: &crate::domain::webhook::Attempt, status: &str) -> Result<()>;
+    /// Sets a delivery's status (`dead` after the last attempt, `pending` for a redelivery).
+    async fn set_delivery_status(&self, id: Uuid, status: &str, at: DateTime<Utc>) -> Result<()>;
 }

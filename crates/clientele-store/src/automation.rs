@@ -121,7 +121,7 @@ pub(crate) async fn write_event_tx(tx: &mut Tx, ev: &DomainEvent) -> Result<()> 
         job.dedupe_key = Some(format!("{EVENT_JOB}:{}", ev.id));
         enqueue_tx(tx, &job).await?;
     }
-    Ok(())
+    crate::webhooks::deliveries_tx(tx, ev).await
 }
 
 #[derive(sqlx::FromRow)]

@@ -22,6 +22,7 @@ mod sessions;
 mod settings_store;
 mod tasks;
 pub mod testing;
+mod webhooks;
 
 use std::fmt;
 

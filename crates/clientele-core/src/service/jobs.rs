@@ -124,6 +124,7 @@ impl Services {
             super::rules::SCHEDULED_RULE_JOB => self.run_scheduled_rule(id()?, job.id).await,
             super::rules::CALL_JOB => self.run_rule_call(&job.payload).await,
             super::rules::SEND_JOB => self.run_rule_send(&job.payload).await,
+            super::webhooks::DELIVER_JOB => self.run_delivery(id()?).await,
             other => Err(Error::invalid("kind", format!("no handler for jobs of kind `{other}`"))),
         }
     }
@@ -137,6 +138,7 @@ impl Services {
             "import.run" | "import.undo" => self.import_failed(id, msg).await,
             "export.run" => self.export_failed(id, msg).await,
             "message.send" => self.send_buried(id, msg).await,
+            super::webhooks::DELIVER_JOB => self.delivery_buried(id).await,
             _ => Ok(()),
         }
     }

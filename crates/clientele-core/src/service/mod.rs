@@ -29,6 +29,7 @@ mod tasks;
 mod teams;
 mod tokens;
 mod users;
+pub mod webhooks;
 
 pub use auth::{LoginOutcome, NewSessionCookie};
 pub use bulk::{BulkAction, BulkFailure, BulkRequest, BulkResult, BulkSelection};

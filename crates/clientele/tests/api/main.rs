@@ -25,3 +25,4 @@ mod ui;
 mod ui_clients;
 mod ui_imports;
 mod ui_leads;
+mod webhooks;
