@@ -11,6 +11,7 @@ pub mod pbx;
 pub mod signing;
 pub mod telegram;
 pub mod twilio;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +25,9 @@ pub fn comms(public_url: &str) -> Comms {
     Comms {
         mail: Arc::new(mail::Mail),
         adapters: vec![Arc::new(telegram::Telegram::new(http.clone())), Arc::new(twilio::Twilio::new(http.clone()))],
-        pbx: vec![Arc::new(pbx::WebhookPbx::new(http.clone())), Arc::new(pbx::AriPbx::new(http))],
+        pbx: vec![Arc::new(pbx::WebhookPbx::new(http.clone())), Arc::new(pbx::AriPbx::new(http.clone()))],
         public_url: public_url.trim_end_matches('/').to_owned(),
+        http: Arc::new(webhook::Http::new(http)),
     }
 }
 

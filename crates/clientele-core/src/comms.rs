@@ -187,12 +187,54 @@ pub struct Comms {
     pub adapters: Vec<Arc<dyn ChannelAdapter>>,
     pub pbx: Vec<Arc<dyn PbxAdapter>>,
     pub public_url: String,
+    /// Outgoing HTTP for webhooks and rules' calls.
+    pub http: Arc<dyn HttpPort>,
+}
+
+/// The answer to an outgoing HTTP request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    pub status: u16,
+    /// The start of the body (for the delivery log).
+    pub body: String,
+}
+
+/// Outgoing HTTP: a POST with a JSON body (webhook deliveries, rules' `call_webhook`).
+#[async_trait]
+pub trait HttpPort: Send + Sync {
+    /// Any answer is `Ok` (the caller judges the status); no answer (refused, timed out) is `Err`.
+    async fn post_json(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> std::result::Result<HttpReply, String>;
+}
+
+struct NoHttp;
+
+#[async_trait]
+impl HttpPort for NoHttp {
+    async fn post_json(
+        &self,
+        _url: &str,
+        _headers: &[(String, String)],
+        _body: &[u8],
+    ) -> std::result::Result<HttpReply, String> {
+        Err("no HTTP client is configured".into())
+    }
 }
 
 impl Comms {
     /// Nothing connected: sending and reading mail fail with a clear error.
     pub fn none() -> Self {
-        Self { mail: Arc::new(NoMail), adapters: vec![], pbx: vec![], public_url: "http://127.0.0.1:8080".into() }
+        Self {
+            mail: Arc::new(NoMail),
+            adapters: vec![],
+            pbx: vec![],
+            public_url: "http://127.0.0.1:8080".into(),
+            http: Arc::new(NoHttp),
+        }
     }
 
     pub fn adapter(&self, provider: &str) -> Option<&Arc<dyn ChannelAdapter>> {

@@ -131,6 +131,8 @@ pub trait Store:
     + ReportStore
     + ReportBuilderStore
     + AutomationStore
+    + RuleStore
+    + WebhookStore
 {
 }
 
@@ -161,6 +163,8 @@ impl<T> Store for T where
         + ReportStore
         + ReportBuilderStore
         + AutomationStore
+        + RuleStore
+        + WebhookStore
 {
 }
 
@@ -1446,6 +1450,8 @@ pub trait AutomationStore: Send + Sync {
     ) -> Result<Vec<crate::domain::automation::DomainEvent>>;
     /// Whether an effect with this key was committed already.
     async fn effect_done(&self, key: &str) -> Result<bool>;
+    /// Records an effect key on its own; `false` when it was there already.
+    async fn mark_effect(&self, key: &str, job: Option<Uuid>) -> Result<bool>;
     /// Adds a schedule or changes its cron, kind, payload and next slot (by name).
     async fn upsert_schedule(&self, s: &crate::domain::automation::JobSchedule) -> Result<()>;
     async fn list_schedules(&self) -> Result<Vec<crate::domain::automation::JobSchedule>>;
@@ -1461,4 +1467,75 @@ pub trait AutomationStore: Send + Sync {
         next: DateTime<Utc>,
         job: &crate::domain::job::Job,
     ) -> Result<bool>;
+}
+
+/// Automation rules, their versions and runs; distribution policies (issue 7).
+#[async_trait]
+pub trait RuleStore: Send + Sync {
+    /// Adds a rule (version 1) with its first version row and audit line.
+    async fn insert_rule(&self, r: &crate::domain::rule::Rule, audit: &AuditEntry) -> Result<()>;
+    /// Saves a new version of a rule (and its version row) if it is still at `expected_version`.
+    async fn update_rule(&self, r: &crate::domain::rule::Rule, expected_version: i64, audit: &AuditEntry)
+    -> Result<()>;
+    async fn delete_rule(&self, id: Uuid, at: DateTime<Utc>, audit: &AuditEntry) -> Result<bool>;
+    /// A live rule.
+    async fn get_rule(&self, id: Uuid) -> Result<Option<crate::domain::rule::Rule>>;
+    /// Live rules by name.
+    async fn list_rules(&self) -> Result<Vec<crate::domain::rule::Rule>>;
+    /// Enabled live rules listening to `event_type`.
+    async fn rules_for_event(&self, event_type: &str) -> Result<Vec<crate::domain::rule::Rule>>;
+    async fn rule_versions(&self, id: Uuid) -> Result<Vec<crate::domain::rule::RuleVersion>>;
+    async fn insert_run(&self, run: &crate::domain::rule::RuleRun) -> Result<()>;
+    /// Runs newest first, of one rule or of one record.
+    async fn list_runs(
+        &self,
+        rule_id: Option<Uuid>,
+        entity: Option<(&str, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::rule::RuleRun>>;
+    async fn save_policy(
+        &self,
+        p: &crate::domain::distribution::Policy,
+        expected_version: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    async fn list_policies(&self) -> Result<Vec<crate::domain::distribution::Policy>>;
+    async fn get_policy_by_name(&self, name: &str) -> Result<Option<crate::domain::distribution::Policy>>;
+    async fn delete_policy(&self, id: Uuid, audit: &AuditEntry) -> Result<bool>;
+    /// Advances the round-robin cursor of a policy by one and returns its value before.
+    async fn next_rr(&self, policy_id: Uuid) -> Result<i64>;
+    /// Records an assignment made by a policy.
+    async fn record_assignment(&self, a: &crate::domain::distribution::Assignment) -> Result<()>;
+    /// How many assignments each of `users` got from any policy since `since`.
+    async fn assignments_since(&self, users: &[Uuid], since: DateTime<Utc>) -> Result<Vec<(Uuid, i64)>>;
+    /// Ids of live records of `entity` (deal, lead, contact, company, task), newest first.
+    async fn record_ids(&self, entity: &str, limit: u32) -> Result<Vec<Uuid>>;
+    /// Open deals and open leads owned by each of `users` (their load).
+    async fn open_load(&self, users: &[Uuid]) -> Result<Vec<(Uuid, i64)>>;
+}
+
+/// Outgoing webhooks: subscriptions, deliveries written with their event, attempts (issue 7).
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Adds or changes a subscription (with its event types) and its audit line.
+    async fn save_subscription(
+        &self,
+        s: &crate::domain::webhook::Subscription,
+        secret: &str,
+        expected_version: Option<i64>,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    /// A subscription and its secret.
+    async fn get_subscription(&self, id: Uuid) -> Result<Option<(crate::domain::webhook::Subscription, String)>>;
+    async fn list_subscriptions(&self) -> Result<Vec<crate::domain::webhook::Subscription>>;
+    async fn delete_subscription(&self, id: Uuid, audit: &AuditEntry) -> Result<bool>;
+    async fn get_delivery(&self, id: Uuid) -> Result<Option<crate::domain::webhook::Delivery>>;
+    /// Deliveries of a subscription, newest first.
+    async fn list_deliveries(&self, subscription_id: Uuid, limit: u32)
+    -> Result<Vec<crate::domain::webhook::Delivery>>;
+    async fn delivery_attempts(&self, delivery_id: Uuid) -> Result<Vec<crate::domain::webhook::Attempt>>;
+    /// Logs an attempt and sets the delivery's status, code and error.
+    async fn record_attempt(&self, a: &crate::domain::webhook::Attempt, status: &str) -> Result<()>;
+    /// Sets a delivery's status (`dead` after the last attempt, `pending` for a redelivery).
+    async fn set_delivery_status(&self, id: Uuid, status: &str, at: DateTime<Utc>) -> Result<()>;
 }

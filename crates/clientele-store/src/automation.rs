@@ -109,9 +109,9 @@ pub(crate) async fn write_event_tx(tx: &mut Tx, ev: &DomainEvent) -> Result<()> 
     )
     .await
     .map_err(e())?;
-    let listening: Option<(i64,)> = tx
+    let listening: Option<(Uuid,)> = tx
         .fetch_optional(
-            "SELECT 1 FROM automation_rules WHERE trigger_event = $1 AND enabled = $2 AND deleted_at IS NULL LIMIT 1",
+            "SELECT id FROM automation_rules WHERE trigger_event = $1 AND enabled = $2 AND deleted_at IS NULL LIMIT 1",
             args![ev.event_type.clone(), true],
         )
         .await
@@ -121,7 +121,7 @@ pub(crate) async fn write_event_tx(tx: &mut Tx, ev: &DomainEvent) -> Result<()> 
         job.dedupe_key = Some(format!("{EVENT_JOB}:{}", ev.id));
         enqueue_tx(tx, &job).await?;
     }
-    Ok(())
+    crate::webhooks::deliveries_tx(tx, ev).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -240,6 +240,18 @@ impl AutomationStore for SqlStore {
             .await
             .map_err(db_err("reading a job's effect"))?;
         Ok(row.is_some())
+    }
+
+    async fn mark_effect(&self, key: &str, job: Option<Uuid>) -> Result<bool> {
+        let n = self
+            .db
+            .execute(
+                "INSERT INTO job_effects (effect_key, job_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                args![key.to_owned(), job, clientele_core::domain::now()],
+            )
+            .await
+            .map_err(db_err("recording a job's effect"))?;
+        Ok(n == 1)
     }
 
     async fn upsert_schedule(&self, s: &JobSchedule) -> Result<()> {

@@ -19,10 +19,12 @@ mod products;
 mod record_json;
 mod reports;
 mod report_builder;
+mod rules;
 mod sessions;
 mod settings_store;
 mod tasks;
 pub mod testing;
+mod webhooks;
 
 use std::fmt;
 

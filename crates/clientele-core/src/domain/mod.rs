@@ -45,3 +45,6 @@ pub fn now() -> DateTime<Utc> {
 }
 pub mod automation;
 pub mod cron;
+pub mod distribution;
+pub mod rule;
+pub mod webhook;

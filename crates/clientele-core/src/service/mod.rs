@@ -27,10 +27,12 @@ mod outreach;
 mod products;
 mod reports;
 pub mod report_builder;
+pub mod rules;
 mod tasks;
 mod teams;
 mod tokens;
 mod users;
+pub mod webhooks;
 
 pub use auth::{LoginOutcome, NewSessionCookie};
 pub use bulk::{BulkAction, BulkFailure, BulkRequest, BulkResult, BulkSelection};

@@ -13,7 +13,7 @@ use crate::store::{Notification, NotificationWrite};
 
 /// Every kind of notification.
 pub const NOTIFICATION_KINDS: &[&str] =
-    &["task_assigned", "task_reminder", "mentioned", "client_transferred", "deal_stuck", "email_opened"];
+    &["task_assigned", "task_reminder", "mentioned", "client_transferred", "deal_stuck", "email_opened", "automation"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1142,6 +1142,7 @@ unsubscribe-confirm = Отпиши ме
 unsubscribe-done-title = Отписани сте
 unsubscribe-done-text = Няма да получавате повече нашите съобщения.
 notif-kind-email-opened = Клиент отвори моя имейл
+notif-kind-automation = Правило за автоматизация ме уведомява
 notif-email-opened = { $who } чете имейла ви в момента: добър момент да се обадите
 settings-outreach = Шаблони и формуляри
 outreach-templates = Шаблони за имейли

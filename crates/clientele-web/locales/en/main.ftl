@@ -1363,6 +1363,7 @@ unsubscribe-confirm = Unsubscribe
 unsubscribe-done-title = You are unsubscribed
 unsubscribe-done-text = You will not receive our mailings any more.
 notif-kind-email-opened = A client opened my e-mail
+notif-kind-automation = An automation rule tells me something
 notif-email-opened = { $who } is reading your e-mail now: a good moment to call
 settings-outreach = Templates and forms
 outreach-templates = E-mail templates

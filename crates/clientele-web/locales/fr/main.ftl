@@ -1142,6 +1142,7 @@ unsubscribe-confirm = Me désabonner
 unsubscribe-done-title = Vous êtes désabonné
 unsubscribe-done-text = Vous ne recevrez plus nos envois.
 notif-kind-email-opened = Un client a ouvert mon e-mail
+notif-kind-automation = Une règle d'automatisation me prévient
 notif-email-opened = { $who } lit votre e-mail en ce moment : c’est le bon moment pour appeler
 settings-outreach = Modèles et formulaires
 outreach-templates = Modèles d'e-mail

@@ -1139,6 +1139,7 @@ unsubscribe-confirm = 수신 거부
 unsubscribe-done-title = 수신 거부되었습니다
 unsubscribe-done-text = 더 이상 메일을 받지 않습니다.
 notif-kind-email-opened = 고객이 내 이메일을 열었음
+notif-kind-automation = 자동화 규칙 알림
 notif-email-opened = { $who }님이 지금 이메일을 읽고 있습니다. 전화하기 좋은 때입니다
 settings-outreach = 템플릿과 양식
 outreach-templates = 이메일 템플릿

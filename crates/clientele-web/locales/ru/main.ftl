@@ -1144,6 +1144,7 @@ unsubscribe-confirm = Отписаться
 unsubscribe-done-title = Вы отписаны
 unsubscribe-done-text = Вы больше не будете получать наши рассылки.
 notif-kind-email-opened = Клиент открыл моё письмо
+notif-kind-automation = Правило автоматизации сообщает мне
 notif-email-opened = { $who } читает ваше письмо прямо сейчас: хороший момент, чтобы позвонить
 settings-outreach = Шаблоны и формы
 outreach-templates = Шаблоны писем

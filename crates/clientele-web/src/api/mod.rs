@@ -4,6 +4,7 @@
 mod activity;
 mod audit;
 mod auth;
+mod automation;
 mod clients;
 mod docs;
 mod documents;
@@ -19,6 +20,7 @@ mod tasks;
 mod teams;
 mod tokens;
 pub mod users;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -79,6 +81,8 @@ use clientele_core::Error;
         (name = "hooks", description = "Public webhooks for providers, mail services, the PBX, the chat widget and forms (authenticated by each channel's secret or signature)"),
         (name = "tasks", description = "Tasks, recurring tasks and group (campaign) tasks"),
         (name = "calendar", description = "The calendar and private iCalendar feeds"),
+        (name = "webhooks", description = "Outgoing webhooks: subscriptions per event type, HMAC-SHA256 signed deliveries, their log and redelivery"),
+        (name = "automations", description = "Automation rules (trigger, conditions, actions), their versions, runs and dry runs; lead distribution policies; the domain events feed"),
         (name = "activities", description = "Calls, meetings, e-mails, messages and notes, and a record's timeline"),
         (name = "comments", description = "Comments with @mentions on any record"),
         (name = "feed", description = "The events feed: everything that changed"),
@@ -293,6 +297,21 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(report_builder::get_report, report_builder::update_report, report_builder::delete_report))
         .routes(routes!(report_builder::report_result))
         .routes(routes!(report_builder::export_report))
+        .routes(routes!(automation::list_rules, automation::create_rule))
+        .routes(routes!(automation::get_rule, automation::update_rule, automation::delete_rule))
+        .routes(routes!(automation::rule_versions))
+        .routes(routes!(automation::rule_runs))
+        .routes(routes!(automation::record_runs))
+        .routes(routes!(automation::dry_run))
+        .routes(routes!(automation::list_policies, automation::save_policy))
+        .routes(routes!(automation::delete_policy))
+        .routes(routes!(automation::list_events))
+        .routes(routes!(automation::list_schedules))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::get_webhook, webhooks::update_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::get_delivery))
+        .routes(routes!(webhooks::redeliver))
         .split_for_parts();
     let mut openapi = openapi;
     // Paths were declared relative to /api/v1.

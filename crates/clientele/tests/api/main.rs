@@ -11,6 +11,7 @@ mod mail_servers;
 
 mod activity;
 mod auth;
+mod automation;
 mod clients;
 mod conventions;
 mod deals;
@@ -26,3 +27,4 @@ mod ui;
 mod ui_clients;
 mod ui_imports;
 mod ui_leads;
+mod webhooks;
