@@ -258,7 +258,7 @@ impl Services {
         };
         let audit = audit_entry(actor, "create", "report", r.id, audit::created(&to_json(&r)));
         self.store.insert_saved_report(&r, &audit).await?;
-        self.queue_send(&r).await?;
+        self.queue_report_send(&r).await?;
         Ok(r)
     }
 
@@ -287,7 +287,7 @@ impl Services {
         next.version = current.version + 1;
         let audit = audit_entry(actor, "update", "report", id, audit::diff(&to_json(&current), &to_json(&next)));
         self.store.update_saved_report(&next, current.version, &audit).await?;
-        self.queue_send(&next).await?;
+        self.queue_report_send(&next).await?;
         Ok(next)
     }
 
@@ -356,7 +356,7 @@ impl Services {
             serde_json::json!({"sent_to": next.schedule.as_ref().map(|s| s.recipients.clone())}),
         );
         self.store.update_saved_report(&next, report.version, &audit).await?;
-        self.queue_send(&next).await
+        self.queue_report_send(&next).await
     }
 
     /// Read-only users look but do not publish.
@@ -368,7 +368,7 @@ impl Services {
     }
 
     /// Queues the next e-mail of a scheduled report (one job per report and time).
-    async fn queue_send(&self, r: &SavedReport) -> Result<()> {
+    async fn queue_report_send(&self, r: &SavedReport) -> Result<()> {
         let Some(s) = &r.schedule else { return Ok(()) };
         let mut job = crate::domain::job::Job::new(
             SEND_JOB,
