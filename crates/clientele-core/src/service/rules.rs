@@ -67,7 +67,7 @@ pub struct DryRun {
 }
 
 /// `POST /distribution-policies`.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 pub struct PolicyInput {
     pub name: String,
     #[serde(flatten)]

@@ -269,6 +269,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(activity::feed))
         .routes(routes!(activity::unread))
         .routes(routes!(activity::preferences, activity::set_preferences))
+        .routes(routes!(automation::export_automation))
+        .routes(routes!(automation::import_automation))
         .routes(routes!(automation::list_rules, automation::create_rule))
         .routes(routes!(automation::get_rule, automation::update_rule, automation::delete_rule))
         .routes(routes!(automation::rule_versions))
