@@ -401,7 +401,7 @@ impl Services {
                 Some(key.clone()),
                 cause.job,
                 origin.clone(),
-                self.act(r, &actor, a, entity, id, &subject, &key),
+                Box::pin(self.act(r, &actor, a, entity, id, &subject, &key)),
             )
             .await;
             match done {
