@@ -50,6 +50,9 @@ pub enum Command {
     Import(crate::transfer::ImportArgs),
     /// Export contacts or companies to CSV, XLSX or vCard.
     Export(crate::transfer::ExportArgs),
+    /// Automation as code: export or import rules and distribution policies.
+    #[command(subcommand)]
+    Automation(AutomationCommand),
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +157,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(cmd) => user(cfg, cmd).await,
         Command::Token(cmd) => token(cfg, cmd).await,
+        Command::Automation(cmd) => automation(cfg, cmd).await,
         Command::Demo(args) => {
             let store = startup::open_store(&cfg).await?;
             let services = startup::services(&cfg, store.clone());
@@ -345,6 +349,47 @@ async fn token(cfg: Config, cmd: TokenCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(explain)?;
             println!("{}", created.secret);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AutomationCommand {
+    /// Print the rules and distribution policies as one versioned JSON document (or write it to --output).
+    Export {
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Create or update rules and policies (by name) from a document made by `export`.
+    Import { file: std::path::PathBuf },
+}
+
+async fn automation(cfg: Config, cmd: AutomationCommand) -> anyhow::Result<()> {
+    let services = startup::services(&cfg, startup::open_store(&cfg).await?);
+    let actor = Actor::system("cli");
+    match cmd {
+        AutomationCommand::Export { output } => {
+            let doc = services.export_automation(&actor).await.map_err(explain)?;
+            let text = serde_json::to_string_pretty(&doc)?;
+            match output {
+                Some(path) => std::fs::write(&path, text + "\n")?,
+                None => println!("{text}"),
+            }
+        }
+        AutomationCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)?;
+            let doc: serde_json::Value = serde_json::from_str(&text)?;
+            let (rules, policies) = services.import_automation(&actor, doc).await.map_err(explain)?;
+            println!(
+                "rules: {} created, {} updated, {} unchanged; policies: {} created, {} updated, {} unchanged",
+                rules.created.len(),
+                rules.updated.len(),
+                rules.unchanged.len(),
+                policies.created.len(),
+                policies.updated.len(),
+                policies.unchanged.len()
+            );
         }
     }
     Ok(())

@@ -120,12 +120,13 @@ impl Services {
             "task.reminder" => self.run_reminder(&job.payload).await,
             "deals.stuck_check" => self.run_stuck_check().await,
             super::report_builder::SEND_JOB => self.run_report_send(&job.payload).await,
-            super::automation::EVENT_JOB => self.run_event_rules(id()?, job.id).await,
-            super::rules::TIME_SCAN_JOB => self.run_time_scan(job.id).await,
-            super::rules::SCHEDULED_RULE_JOB => self.run_scheduled_rule(id()?, job.id).await,
-            super::rules::CALL_JOB => self.run_rule_call(&job.payload).await,
-            super::rules::SEND_JOB => self.run_rule_send(&job.payload).await,
-            super::webhooks::DELIVER_JOB => self.run_delivery(id()?).await,
+            // Boxed: rules run most services, and their futures are large.
+            super::automation::EVENT_JOB => Box::pin(self.run_event_rules(id()?, job.id)).await,
+            super::rules::TIME_SCAN_JOB => Box::pin(self.run_time_scan(job.id)).await,
+            super::rules::SCHEDULED_RULE_JOB => Box::pin(self.run_scheduled_rule(id()?, job.id)).await,
+            super::rules::CALL_JOB => Box::pin(self.run_rule_call(&job.payload)).await,
+            super::rules::SEND_JOB => Box::pin(self.run_rule_send(&job.payload)).await,
+            super::webhooks::DELIVER_JOB => Box::pin(self.run_delivery(id()?)).await,
             other => Err(Error::invalid("kind", format!("no handler for jobs of kind `{other}`"))),
         }
     }

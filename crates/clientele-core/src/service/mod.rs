@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 pub mod automation;
+pub mod automation_code;
 mod bulk;
 mod calendar;
 mod calls;

@@ -67,7 +67,7 @@ pub struct DryRun {
 }
 
 /// `POST /distribution-policies`.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 pub struct PolicyInput {
     pub name: String,
     #[serde(flatten)]
@@ -401,7 +401,7 @@ impl Services {
                 Some(key.clone()),
                 cause.job,
                 origin.clone(),
-                self.act(r, &actor, a, entity, id, &subject, &key),
+                Box::pin(self.act(r, &actor, a, entity, id, &subject, &key)),
             )
             .await;
             match done {

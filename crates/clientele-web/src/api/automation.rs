@@ -10,6 +10,7 @@ use clientele_core::authz::{Action, Area, check_area};
 use clientele_core::domain::automation::{DomainEvent, EventQuery, JobSchedule};
 use clientele_core::domain::distribution::Policy;
 use clientele_core::domain::rule::{Rule, RuleRun, RuleVersion};
+use clientele_core::service::automation_code::{AutomationDocument, ImportOutcome};
 use clientele_core::service::rules::{DryRun, PolicyInput, RuleInput};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -206,4 +207,33 @@ pub async fn list_events(
     responses((status = 200, body = Vec<JobSchedule>), (status = 403, body = Problem)))]
 pub async fn list_schedules(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Response> {
     Ok(Json(state.services().list_schedules(&u.actor).await?).into_response())
+}
+
+/// Rules and distribution policies as one versioned JSON document (automation as code).
+#[utoipa::path(get, path = "/automations/export", tag = "automations",
+    responses((status = 200, body = AutomationDocument), (status = 403, body = Problem)))]
+pub async fn export_automation(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<Json<AutomationDocument>> {
+    Ok(Json(state.services().export_automation(&u.actor).await?))
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportAnswer {
+    pub rules: ImportOutcome,
+    pub policies: ImportOutcome,
+}
+
+/// Import a document made by the export: policies, then rules, matched by name (a changed
+/// rule gets a new version). Problems are named by path (`rules[1].actions[0].title`).
+#[utoipa::path(post, path = "/automations/import", tag = "automations", request_body = AutomationDocument,
+    responses((status = 200, body = ImportAnswer), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn import_automation(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(doc): ApiJson<serde_json::Value>,
+) -> ApiResult<Json<ImportAnswer>> {
+    let (rules, policies) = state.services().import_automation(&u.actor, doc).await?;
+    Ok(Json(ImportAnswer { rules, policies }))
 }

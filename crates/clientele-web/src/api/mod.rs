@@ -297,6 +297,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(report_builder::get_report, report_builder::update_report, report_builder::delete_report))
         .routes(routes!(report_builder::report_result))
         .routes(routes!(report_builder::export_report))
+        .routes(routes!(automation::export_automation))
+        .routes(routes!(automation::import_automation))
         .routes(routes!(automation::list_rules, automation::create_rule))
         .routes(routes!(automation::get_rule, automation::update_rule, automation::delete_rule))
         .routes(routes!(automation::rule_versions))

@@ -321,3 +321,58 @@ async fn rules_do_not_retrigger_themselves_and_bad_rules_name_their_fields(app: 
         StatusCode::NOT_FOUND
     );
 }
+
+both!(rules_and_policies_round_trip_as_code);
+async fn rules_and_policies_round_trip_as_code(app: TestApp) {
+    let admin = app.admin().await;
+    let m1 = person(&app, "manager", "c1@example.com", "UTC", None).await;
+    ok(
+        send(&admin, &app, Method::POST, "/distribution-policies", Some(json!({"name": "hot", "strategy": "least_loaded", "hot_to_top_tier": true, "members": [{"user_id": m1.id, "tier": 1, "daily_cap": 5}]}))).await,
+        StatusCode::OK,
+    )
+    .await;
+    post(&admin, &app, "/automations", json!({"name": "Hot leads", "trigger": {"type": "event", "event": "lead.created"}, "conditions": {"field": "temperature", "op": "eq", "value": "hot"}, "actions": [{"type": "assign_owner", "policy": "hot"}]})).await;
+    let doc = get(&admin, &app, "/automations/export").await;
+    assert_eq!((doc["format"].as_str(), doc["version"].as_i64()), (Some("clientele.automation"), Some(1)));
+    assert_eq!(doc["rules"][0]["name"], "Hot leads");
+    assert_eq!(doc["policies"][0]["strategy"], "least_loaded");
+    // Into a fresh instance: everything created; again: unchanged; edited: a new version.
+    let other = TestApp::spawn(crate::helpers::Backend::Sqlite).await.unwrap();
+    let oadmin = other.admin().await;
+    other
+        .services
+        .create_user(
+            &clientele_core::authz::Actor::system("test"),
+            clientele_core::service::CreateUserRequest {
+                email: "c1@example.com".into(),
+                name: "c1".into(),
+                role: "manager".into(),
+                password: crate::helpers::PASSWORD.into(),
+                team_id: None,
+                locale: None,
+                time_zone: None,
+            },
+        )
+        .await
+        .unwrap();
+    // Users differ between instances: the policy names the first instance's user.
+    let bad = send(&oadmin, &other, Method::POST, "/automations/import", Some(doc.clone())).await;
+    assert!(fields(&problem(bad, 422).await).contains(&"policies[0].members[0].user_id".to_owned()));
+    let r = ok(send(&admin, &app, Method::POST, "/automations/import", Some(doc.clone())).await, StatusCode::OK).await;
+    assert_eq!(r["rules"]["unchanged"], json!(["Hot leads"]));
+    assert_eq!(r["policies"]["unchanged"], json!(["hot"]));
+    let mut edited = doc.clone();
+    edited["rules"][0]["enabled"] = json!(false);
+    edited["rules"].as_array_mut().unwrap().push(json!({"name": "Won", "trigger": {"type": "event", "event": "deal.won"}, "actions": [{"type": "add_tag", "tag": "won"}]}));
+    let r = ok(send(&admin, &app, Method::POST, "/automations/import", Some(edited)).await, StatusCode::OK).await;
+    assert_eq!((r["rules"]["updated"].clone(), r["rules"]["created"].clone()), (json!(["Hot leads"]), json!(["Won"])));
+    let rules = get(&admin, &app, "/automations").await;
+    let hot = rules.as_array().unwrap().iter().find(|r| r["name"] == "Hot leads").unwrap();
+    assert_eq!((hot["version"].as_i64(), hot["enabled"].as_bool()), (Some(2), Some(false)));
+    let mut broken = doc;
+    broken["version"] = json!(9);
+    broken["rules"][0]["actions"] = json!([{"type": "create_task", "title": ""}]);
+    let p = problem(send(&admin, &app, Method::POST, "/automations/import", Some(broken)).await, 422).await;
+    let f = fields(&p);
+    assert!(f.contains(&"version".to_owned()) && f.iter().any(|x| x.starts_with("rules[0].actions[0]")), "{f:?}");
+}
