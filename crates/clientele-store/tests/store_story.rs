@@ -2222,3 +2222,6 @@ mod inbox_story {
 
 #[path = "store_story/automation.rs"]
 mod automation_story;
+
+#[path = "store_story/report_builder.rs"]
+mod report_builder_story;

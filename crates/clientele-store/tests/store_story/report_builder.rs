@@ -3,13 +3,10 @@
 //! with lookups, filters through the filter builder, the viewer's scope, and saved reports.
 //! Every expected figure is computed here from the raw records, not by SQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
-
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use clientele_core::authz::Scope;
-use clientele_core::domain::audit::AuditEntry;
 use clientele_core::domain::client::{Company, CompanyInput, RecordMeta};
 use clientele_core::domain::custom_field::{CustomFieldDef, FieldType};
 use clientele_core::domain::deal::{Deal, StageKind};
@@ -17,7 +14,7 @@ use clientele_core::domain::money::exponent;
 use clientele_core::domain::report_builder::{
     Bucket, PlanContext, ReportDefinition, ReportResult, Tz, bucket_label, plan,
 };
-use clientele_core::domain::user::{Role, User, UserWithSecret};
+use clientele_core::domain::user::Role;
 use clientele_core::domain::{new_id, now};
 use clientele_core::error::Problems;
 use clientele_core::store::{
@@ -28,61 +25,7 @@ use clientele_store::testing::TestDb;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-macro_rules! story {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let db = clientele_store::testing::TestDb::sqlite().await.unwrap();
-                super::$name(db.store().await.unwrap(), &db).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                let Some(url) = clientele_store::testing::postgres_url() else {
-                    eprintln!("CLIENTELE_TEST_DATABASE_URL not set: PostgreSQL story skipped");
-                    return;
-                };
-                let db = clientele_store::testing::TestDb::postgres(&url).await.unwrap();
-                super::$name(db.store().await.unwrap(), &db).await;
-            }
-        }
-    };
-}
-
-fn audit(entity_type: &str, entity_id: Uuid, action: &str) -> AuditEntry {
-    AuditEntry {
-        id: new_id(),
-        at: now(),
-        actor_id: None,
-        actor_name: "test".into(),
-        action: action.into(),
-        entity_type: entity_type.into(),
-        entity_id,
-        changes: json!({}),
-    }
-}
-
-fn user(email: &str, name: &str, role: Role) -> UserWithSecret {
-    let at = now();
-    UserWithSecret {
-        user: User {
-            id: new_id(),
-            version: 1,
-            email: email.into(),
-            name: name.into(),
-            role,
-            team_id: None,
-            locale: None,
-            time_zone: "UTC".into(),
-            active: true,
-            last_login_at: None,
-            created_at: at,
-            updated_at: at,
-        },
-        password_hash: "$argon2id$fake".into(),
-    }
-}
+use super::{audit, user};
 
 fn def(entity: &str, key: &str, t: FieldType) -> CustomFieldDef {
     CustomFieldDef {
