@@ -33,6 +33,42 @@ struct Env {
 }
 
 impl Env {
+    /// A benchmark's environment and whether its database is `(kept, reused)`. With
+    /// CLIENTELE_BENCH_DIR the database stays there for the next run (generation takes minutes at
+    /// scale), and a run that finds one measures it again; otherwise a fresh temporary
+    /// directory. CLIENTELE_BENCH_DATABASE_URL points it at PostgreSQL instead of `db_file`.
+    fn for_bench(name: &str, db_file: &str) -> anyhow::Result<(Env, bool, bool)> {
+        let bin = binary();
+        if !bin.exists() {
+            bail!("{} not found: run `cargo build --release` first (or set CLIENTELE_BIN)", bin.display());
+        }
+        let keep = std::env::var("CLIENTELE_BENCH_DIR").ok().map(PathBuf::from);
+        let kept = keep.is_some();
+        let dir =
+            keep.unwrap_or_else(|| std::env::temp_dir().join(format!("clientele-bench-{name}-{}", std::process::id())));
+        std::fs::create_dir_all(&dir)?;
+        let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL")
+            .unwrap_or_else(|_| format!("sqlite://{}", dir.join(db_file).display()));
+        let reuse = kept && dir.join(db_file).exists();
+        Ok((Env { bin, dir, db_url }, kept, reuse))
+    }
+
+    /// Removes the temporary directory of a benchmark whose database is not kept.
+    fn clean_up(&self, kept: bool) {
+        if !kept {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    fn backend(&self) -> &'static str {
+        if self.db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" }
+    }
+
+    /// A new API token of the user with this e-mail.
+    fn token(&self, email: &str) -> anyhow::Result<String> {
+        Ok(self.cli(&["token", "create", "--user", email, "--name", "bench"], None)?.trim().to_owned())
+    }
+
     fn cli(&self, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
         use std::io::Write;
         let mut child = Command::new(&self.bin)
@@ -230,30 +266,14 @@ fn enc(s: &str) -> String {
 /// Client base at scale: generate `scale` contacts, then measure search-as-you-type and
 /// list pages through the API.
 async fn clients(scale: usize) -> anyhow::Result<()> {
-    let bin = binary();
-    if !bin.exists() {
-        bail!("{} not found: run `cargo build --release` first (or set CLIENTELE_BIN)", bin.display());
-    }
-    // CLIENTELE_BENCH_DIR keeps the generated database for further runs (generation takes
-    // minutes at a million contacts); a run that finds one there measures it again.
-    let keep = std::env::var("CLIENTELE_BENCH_DIR").ok().map(PathBuf::from);
-    let dir = keep
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("clientele-bench-clients-{}", std::process::id())));
-    std::fs::create_dir_all(&dir)?;
-    let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("bench.db").display()));
-    let env = Env { bin: bin.clone(), dir: dir.clone(), db_url: db_url.clone() };
-    let reuse = keep.is_some() && dir.join("bench.db").exists();
+    let (env, kept, reuse) = Env::for_bench("clients", "bench.db")?;
     let started = Instant::now();
     if !reuse {
         env.cli(&["demo", "--scale", &scale.to_string()], None)?;
     }
     let generate_s = started.elapsed().as_secs_f64();
-    let admin =
-        env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
-    let manager =
-        env.cli(&["token", "create", "--user", "maria@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let admin = env.token("admin@clientele.test")?;
+    let manager = env.token("maria@clientele.test")?;
     let (mut child, url, _) = env.serve().await?;
     let client = reqwest::Client::new();
 
@@ -333,12 +353,10 @@ async fn clients(scale: usize) -> anyhow::Result<()> {
     let rss = rss_mb(child.id());
     child.kill()?;
     child.wait()?;
-    let db_mb = std::fs::metadata(dir.join("bench.db")).map(|m| m.len() as f64 / 1_048_576.0).unwrap_or(f64::NAN);
-    if keep.is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    let db_mb = std::fs::metadata(env.dir.join("bench.db")).map(|m| m.len() as f64 / 1_048_576.0).unwrap_or(f64::NAN);
+    env.clean_up(kept);
 
-    let backend = if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let backend = env.backend();
     println!("Client base at {scale} contacts ({backend}).");
     println!();
     println!("| metric | value |");
@@ -605,25 +623,14 @@ fn import(xlsx_rows: usize, csv_rows: usize) -> anyhow::Result<()> {
 /// column with counts and sums) and the web page that renders it, for an administrator and for
 /// a manager (own deals only), one after another and under load.
 async fn board(deals: usize) -> anyhow::Result<()> {
-    let bin = binary();
-    let keep = std::env::var("CLIENTELE_BENCH_DIR").ok().map(PathBuf::from);
-    let dir = keep
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("clientele-bench-board-{}", std::process::id())));
-    std::fs::create_dir_all(&dir)?;
-    let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("board.db").display()));
-    let env = Env { bin: bin.clone(), dir: dir.clone(), db_url: db_url.clone() };
-    let reuse = keep.is_some() && dir.join("board.db").exists();
+    let (env, kept, reuse) = Env::for_bench("board", "board.db")?;
     let started = Instant::now();
     if !reuse {
         env.cli(&["demo", "--scale", "2000", "--deals", &deals.to_string()], None)?;
     }
     let generate_s = started.elapsed().as_secs_f64();
-    let admin =
-        env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
-    let manager =
-        env.cli(&["token", "create", "--user", "maria@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let admin = env.token("admin@clientele.test")?;
+    let manager = env.token("maria@clientele.test")?;
     let (mut child, url, _) = env.serve().await?;
     let client = reqwest::Client::new();
     let pipelines: serde_json::Value =
@@ -677,11 +684,9 @@ async fn board(deals: usize) -> anyhow::Result<()> {
     let rss = rss_mb(child.id());
     let _ = child.kill();
     let _ = child.wait();
-    if keep.is_none() && !db_url.starts_with("postgres") {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    env.clean_up(kept);
 
-    let backend = if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let backend = env.backend();
     let (a50, a95, a99) = pcts(api_lat);
     let (m50, m95, m99) = pcts(m_lat);
     let (p50, p95, p99) = pcts(page_lat);
@@ -716,21 +721,12 @@ async fn board(deals: usize) -> anyhow::Result<()> {
 /// days: the first answer, then the median and the slowest of five more
 /// (`CLIENTELE_BENCH_RUNS` changes how many).
 async fn reports(deals: usize) -> anyhow::Result<()> {
-    let bin = binary();
-    let keep = std::env::var("CLIENTELE_BENCH_DIR").ok().map(PathBuf::from);
-    let dir = keep
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("clientele-bench-reports-{}", std::process::id())));
-    std::fs::create_dir_all(&dir)?;
-    let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("reports.db").display()));
-    let env = Env { bin: bin.clone(), dir: dir.clone(), db_url: db_url.clone() };
-    let reuse = keep.is_some() && dir.join("reports.db").exists();
+    let (env, kept, reuse) = Env::for_bench("reports", "reports.db")?;
     let mut generate_s = None;
     if !reuse {
         env.cli(&["demo", "--scale", "2000"], None)?;
         let store = clientele_store::connect(
-            &clientele_store::DatabaseUrl::new(db_url.clone()),
+            &clientele_store::DatabaseUrl::new(env.db_url.clone()),
             &clientele_store::PoolSettings::default(),
         )
         .await?;
@@ -739,8 +735,7 @@ async fn reports(deals: usize) -> anyhow::Result<()> {
         generate_s = Some(started.elapsed().as_secs_f64());
         store.db().close().await;
     }
-    let admin =
-        env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let admin = env.token("admin@clientele.test")?;
     let (mut child, url, _) = env.serve().await?;
     let client = reqwest::Client::new();
     let today = chrono::Utc::now().date_naive();
@@ -762,7 +757,7 @@ async fn reports(deals: usize) -> anyhow::Result<()> {
         ("segments by source (whole data)", format!("/reports/segments?{year}")),
         ("head-of-sales dashboard, last 30 days", format!("/dashboards/head-of-sales/data?{month}")),
     ];
-    let backend = if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let backend = env.backend();
     println!("Standard reports over {deals} deals with stage history ({backend}).\n");
     if let Some(s) = generate_s {
         println!("Generating the deals and their history took {s:.1} s.\n");
@@ -789,9 +784,7 @@ async fn reports(deals: usize) -> anyhow::Result<()> {
     }
     let _ = child.kill();
     let _ = child.wait();
-    if keep.is_none() && !db_url.starts_with("postgres") {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    env.clean_up(kept);
     Ok(())
 }
 
@@ -799,24 +792,14 @@ async fn reports(deals: usize) -> anyhow::Result<()> {
 /// (`clientele demo --deals`), through `POST /api/v1/report-builder/run`, as the administrator
 /// (every deal) and as a manager (own deals, the scope in the same query).
 async fn report_builder(deals: usize) -> anyhow::Result<()> {
-    let bin = binary();
-    let keep = std::env::var("CLIENTELE_BENCH_DIR").ok().map(PathBuf::from);
-    let dir =
-        keep.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("clientele-bench-rb-{}", std::process::id())));
-    std::fs::create_dir_all(&dir)?;
-    let db_url = std::env::var("CLIENTELE_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("reports.db").display()));
-    let env = Env { bin: bin.clone(), dir: dir.clone(), db_url: db_url.clone() };
-    let reuse = keep.is_some() && dir.join("reports.db").exists();
+    let (env, kept, reuse) = Env::for_bench("rb", "report-builder.db")?;
     let started = Instant::now();
     if !reuse {
         env.cli(&["demo", "--scale", "2000", "--deals", &deals.to_string()], None)?;
     }
     let generate_s = started.elapsed().as_secs_f64();
-    let admin =
-        env.cli(&["token", "create", "--user", "admin@clientele.test", "--name", "bench"], None)?.trim().to_owned();
-    let manager =
-        env.cli(&["token", "create", "--user", "maria@clientele.test", "--name", "bench"], None)?.trim().to_owned();
+    let admin = env.token("admin@clientele.test")?;
+    let manager = env.token("maria@clientele.test")?;
     let (mut child, url, _) = env.serve().await?;
     let client = reqwest::Client::new();
     let run = format!("{url}/api/v1/report-builder/run");
@@ -866,10 +849,8 @@ async fn report_builder(deals: usize) -> anyhow::Result<()> {
     let rss = rss_mb(child.id());
     let _ = child.kill();
     let _ = child.wait();
-    if keep.is_none() && !db_url.starts_with("postgres") {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    let backend = if db_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    env.clean_up(kept);
+    let backend = env.backend();
     println!("Report builder over {deals} deals ({backend}).\n");
     if !reuse {
         println!("Generating 2,000 contacts and {deals} deals took {generate_s:.1} s.\n");
